@@ -1,0 +1,48 @@
+# Two commands for a fresh clone (see README): `make run` and `make test`.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export PYTHONPATH := layers/common/python:.
+
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+
+.PHONY: run test lint typecheck cfn-lint pytest bench clean
+
+$(PY):
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(RUNTIME_STAMP): layers/common/requirements.txt | $(PY)
+	$(PY) -m pip install -q -r layers/common/requirements.txt
+	touch $@
+
+$(DEV_STAMP): requirements-dev.txt layers/common/requirements.txt | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.txt
+	touch $@ $(RUNTIME_STAMP)
+
+## Install the runtime into .venv and serve the API on http://localhost:8000
+run: $(RUNTIME_STAMP)
+	$(PY) -m local serve
+
+## Install everything and run lint, type check, template check and the whole test suite
+test: $(DEV_STAMP) lint typecheck cfn-lint pytest
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(DEV_STAMP)
+	$(VENV)/bin/mypy
+
+cfn-lint: $(DEV_STAMP)
+	$(VENV)/bin/cfn-lint template.yaml
+
+pytest: $(DEV_STAMP)
+	$(PY) -m pytest
+
+## Run every benchmark (figures go to the README)
+bench: $(DEV_STAMP)
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

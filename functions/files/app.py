@@ -1,0 +1,12 @@
+"""files endpoints (being built; see the files issue)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from mangum import Mangum
+from tgscraper.api.app_factory import create_app
+
+router = APIRouter(tags=["files"])
+
+app = create_app([router])
+handler = Mangum(app, lifespan="off")

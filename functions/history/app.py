@@ -1,0 +1,12 @@
+"""history endpoints (being built; see the history issue)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from mangum import Mangum
+from tgscraper.api.app_factory import create_app
+
+router = APIRouter(tags=["history"])
+
+app = create_app([router])
+handler = Mangum(app, lifespan="off")

@@ -1,0 +1,67 @@
+"""Info endpoints: `/` (endpoint index) and `/health`. Imports no Telethon or boto3."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.routing import APIRoute
+from mangum import Mangum
+from pydantic import BaseModel
+from tgscraper.api.app_factory import API_VERSION, create_app
+from tgscraper.api.deps import ContainerDep
+
+router = APIRouter(tags=["info"])
+
+
+class Health(BaseModel):
+    status: str
+    mode: str
+    storage: str
+    version: str
+
+
+class EndpointInfo(BaseModel):
+    path: str
+    methods: list[str]
+    summary: str
+
+
+class Index(BaseModel):
+    name: str
+    version: str
+    docs: str
+    endpoints: list[EndpointInfo]
+
+
+@router.get("/", response_model=Index, summary="List the available endpoints")
+def index(request: Request) -> dict[str, Any]:
+    endpoints = [
+        {
+            "path": route.path,
+            "methods": sorted((route.methods or set()) - {"HEAD"}),
+            "summary": route.summary or route.name,
+        }
+        for route in request.app.routes
+        if isinstance(route, APIRoute) and route.include_in_schema
+    ]
+    return {
+        "name": request.app.title,
+        "version": API_VERSION,
+        "docs": "/docs",
+        "endpoints": endpoints,
+    }
+
+
+@router.get("/health", response_model=Health, summary="Liveness and the mode the server runs in")
+def health(container: ContainerDep) -> dict[str, Any]:
+    return {
+        "status": "healthy",
+        "mode": container.mode,
+        "storage": container.settings.storage_backend,
+        "version": API_VERSION,
+    }
+
+
+app = create_app([router])
+handler = Mangum(app, lifespan="off")

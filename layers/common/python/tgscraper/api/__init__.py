@@ -1,0 +1,1 @@
+"""HTTP glue shared by every handler: app factory, error contract, dependencies."""

@@ -1,0 +1,32 @@
+"""Builds a FastAPI app around routers: the one shape shared by every Lambda handler and
+the local runner, so both serve identical routes, errors and OpenAPI."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from fastapi import APIRouter, FastAPI
+
+from tgscraper.api.errors import install_error_handlers
+from tgscraper.container import Container
+
+API_PREFIX = "/api/v3"
+API_VERSION = "3.0.0"
+
+
+def create_app(
+    routers: Iterable[APIRouter],
+    *,
+    container: Container | None = None,
+    title: str = "Telegram Scraper API",
+) -> FastAPI:
+    app = FastAPI(
+        title=title,
+        version=API_VERSION,
+        description="QR login, dialog search, SSE message history and media downloads.",
+    )
+    app.state.container = container or Container()
+    install_error_handlers(app)
+    for router in routers:
+        app.include_router(router)
+    return app

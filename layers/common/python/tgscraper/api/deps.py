@@ -1,0 +1,53 @@
+"""Dependencies shared by every router, as `Annotated` aliases."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+
+from tgscraper.container import Container
+from tgscraper.errors import Unauthorized
+from tgscraper.identity import is_valid_username
+
+USERNAME_HEADER = "X-Telegram-Username"
+
+
+def get_container(request: Request) -> Container:
+    container: Container = request.app.state.container
+    return container
+
+
+ContainerDep = Annotated[Container, Depends(get_container)]
+
+
+def get_username(
+    container: ContainerDep,
+    x_telegram_username: Annotated[
+        str | None,
+        Header(
+            alias=USERNAME_HEADER,
+            description="The account name chosen at login; its session must exist.",
+        ),
+    ] = None,
+) -> str:
+    """The validated, logged-in username of the request (401 otherwise).
+
+    The pattern is checked before any storage access so no value can reach a key or path.
+    """
+    if x_telegram_username is None or not x_telegram_username.strip():
+        raise Unauthorized(f"Missing {USERNAME_HEADER} header")
+    username = x_telegram_username.strip()
+    if not is_valid_username(username):
+        raise Unauthorized(
+            f"Invalid {USERNAME_HEADER} header: use 1-64 characters from A-Z, a-z, 0-9, "
+            "'_', '.', '-', not starting with '.' or '-'"
+        )
+    if not container.stores.sessions.exists(username):
+        raise Unauthorized(
+            f"No Telegram session for '{username}': log in first (POST /api/v3/auth/qr)"
+        )
+    return username
+
+
+UsernameDep = Annotated[str, Depends(get_username)]

@@ -1,0 +1,63 @@
+"""Runtime configuration read from the environment, once per process (lazily).
+
+Every setting is documented in the README's configuration table; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+StorageBackend = Literal["embedded", "aws"]
+
+
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, default).strip()
+
+
+@dataclass(frozen=True)
+class Settings:
+    storage_backend: StorageBackend = "embedded"
+    data_dir: Path = Path("data")
+    sessions_table: str = "tgscraper-sessions"
+    qr_table: str = "tgscraper-qr"
+    messages_table: str = "tgscraper-messages"
+    media_table: str = "tgscraper-media"
+    media_bucket: str = "tgscraper-media"
+    aws_endpoint_url: str | None = None
+    telegram_api_id: int | None = None
+    telegram_api_hash: str | None = None
+    api_key: str | None = None
+
+    @property
+    def demo_mode(self) -> bool:
+        """No Telegram credentials: the local runner serves the simulated Telegram."""
+        return not (self.telegram_api_id and self.telegram_api_hash)
+
+    @classmethod
+    def from_env(cls) -> Settings:
+        backend = _env("STORAGE_BACKEND", "embedded").lower()
+        if backend not in ("embedded", "aws"):
+            raise ValueError(f"STORAGE_BACKEND must be 'embedded' or 'aws', not {backend!r}")
+        api_id = _env("TELEGRAM_API_ID")
+        return cls(
+            storage_backend=backend,  # type: ignore[arg-type]
+            data_dir=Path(_env("DATA_DIR", "data")),
+            sessions_table=_env("SESSIONS_TABLE", cls.sessions_table),
+            qr_table=_env("QR_TABLE", cls.qr_table),
+            messages_table=_env("MESSAGES_TABLE", cls.messages_table),
+            media_table=_env("MEDIA_TABLE", cls.media_table),
+            media_bucket=_env("MEDIA_BUCKET", cls.media_bucket),
+            aws_endpoint_url=_env("AWS_ENDPOINT_URL") or None,
+            telegram_api_id=int(api_id) if api_id.isdigit() else None,
+            telegram_api_hash=_env("TELEGRAM_API_HASH") or None,
+            api_key=_env("API_KEY") or None,
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings.from_env()

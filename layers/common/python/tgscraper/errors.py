@@ -1,0 +1,51 @@
+"""Domain errors raised by services; the API layer maps each to one HTTP status.
+
+Services never see HTTP, so they speak in these terms and `tgscraper.api.errors`
+translates them into `{"detail": ...}` responses.
+"""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base class: `detail` is safe to show to the client."""
+
+    status_code = 500
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class BadRequest(ServiceError):
+    status_code = 400
+
+
+class Unauthorized(ServiceError):
+    status_code = 401
+
+
+class Forbidden(ServiceError):
+    status_code = 403
+
+
+class NotFound(ServiceError):
+    status_code = 404
+
+
+class Conflict(ServiceError):
+    status_code = 409
+
+
+class RateLimited(ServiceError):
+    """Telegram asked us to wait (FLOOD_WAIT); `retry_after` is in seconds."""
+
+    status_code = 429
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
+class TelegramUnavailable(ServiceError):
+    status_code = 502

@@ -1,0 +1,139 @@
+"""AWS BlobStore on S3. Writes are multipart uploads (parts of 8 MiB): the object only
+exists once CompleteMultipartUpload succeeds, and an aborted upload leaves nothing
+visible (the bucket's lifecycle rule also aborts stale incomplete uploads)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+from tgscraper.storage.aws_clients import ClientFactory, LazyClient
+from tgscraper.storage.ports import BlobStore, BlobWriter, StorageError
+
+PART_SIZE = 8 * 1024 * 1024
+CHUNK = 256 * 1024
+
+
+def _s3_error(op: str, exc: Exception) -> StorageError:
+    code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+    return StorageError(f"S3 {op} failed: {code}")
+
+
+class _MultipartWriter(BlobWriter):
+    def __init__(self, client: Any, bucket: str, key: str) -> None:
+        self._client, self._bucket, self._key = client, bucket, key
+        self._buffer = bytearray()
+        self._parts: list[dict[str, Any]] = []
+        self._upload_id: str | None = None
+
+    def write(self, data: bytes) -> None:
+        self._buffer += data
+        while len(self._buffer) >= PART_SIZE:
+            self._send_part(bytes(self._buffer[:PART_SIZE]))
+            del self._buffer[:PART_SIZE]
+
+    def _send_part(self, body: bytes) -> None:
+        try:
+            if self._upload_id is None:
+                resp = self._client.create_multipart_upload(Bucket=self._bucket, Key=self._key)
+                self._upload_id = resp["UploadId"]
+            number = len(self._parts) + 1
+            resp = self._client.upload_part(
+                Bucket=self._bucket,
+                Key=self._key,
+                UploadId=self._upload_id,
+                PartNumber=number,
+                Body=body,
+            )
+        except Exception as exc:
+            raise _s3_error("upload_part", exc) from exc
+        self._parts.append({"ETag": resp["ETag"], "PartNumber": number})
+
+    def commit(self) -> None:
+        try:
+            if self._upload_id is None:
+                # Small object: one PutObject is atomic too.
+                self._client.put_object(
+                    Bucket=self._bucket, Key=self._key, Body=bytes(self._buffer)
+                )
+                return
+            if self._buffer:
+                self._send_part(bytes(self._buffer))
+                self._buffer.clear()
+            self._client.complete_multipart_upload(
+                Bucket=self._bucket,
+                Key=self._key,
+                UploadId=self._upload_id,
+                MultipartUpload={"Parts": self._parts},
+            )
+        except StorageError:
+            raise
+        except Exception as exc:
+            raise _s3_error("commit", exc) from exc
+
+    def abort(self) -> None:
+        self._buffer.clear()
+        if self._upload_id is not None:
+            with contextlib.suppress(Exception):
+                self._client.abort_multipart_upload(
+                    Bucket=self._bucket, Key=self._key, UploadId=self._upload_id
+                )
+
+
+class S3BlobStore(BlobStore):
+    def __init__(self, bucket: str, client_factory: ClientFactory) -> None:
+        self.bucket = bucket
+        self._lazy = LazyClient(client_factory)
+
+    @property
+    def _client(self) -> Any:
+        return self._lazy.client
+
+    def size(self, key: str) -> int | None:
+        from botocore.exceptions import ClientError
+
+        try:
+            resp = self._client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise _s3_error("head_object", exc) from exc
+        return int(resp["ContentLength"])
+
+    def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
+        if start or end is not None:
+            kwargs["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
+        try:
+            body = self._client.get_object(**kwargs)["Body"]
+        except Exception as exc:
+            raise _s3_error("get_object", exc) from exc
+        try:
+            yield from body.iter_chunks(CHUNK)
+        finally:
+            body.close()
+
+    def open_writer(self, key: str) -> BlobWriter:
+        return _MultipartWriter(self._client, self.bucket, key)
+
+    def delete(self, key: str) -> None:
+        try:
+            self._client.delete_object(Bucket=self.bucket, Key=key)
+        except Exception as exc:
+            raise _s3_error("delete_object", exc) from exc
+
+    def presigned_url(self, key: str, *, filename: str, expires_in: int = 900) -> str | None:
+        from urllib.parse import quote
+
+        disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+        url: str = self._client.generate_presigned_url(
+            "get_object",
+            Params={
+                "Bucket": self.bucket,
+                "Key": key,
+                "ResponseContentDisposition": disposition,
+            },
+            ExpiresIn=expires_in,
+        )
+        return url

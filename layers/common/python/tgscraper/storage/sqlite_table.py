@@ -1,0 +1,205 @@
+"""Embedded ItemTable on SQLite (WAL): one database file, one SQL table per ItemTable.
+
+Connections are per thread (sqlite3 objects must not cross threads); conditional writes
+run inside BEGIN IMMEDIATE so the check and the write are one atomic step across
+threads and processes.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from tgscraper.storage import codec
+from tgscraper.storage.ports import (
+    TTL_ATTRIBUTE,
+    ConditionFailed,
+    Item,
+    ItemTable,
+    StorageError,
+    is_live,
+    now,
+)
+
+_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_PAGE = 500
+
+
+class SqliteDatabase:
+    """A SQLite file shared by several tables; hands out one connection per thread."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+
+    def connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+
+class SqliteItemTable(ItemTable):
+    def __init__(self, db: SqliteDatabase, name: str) -> None:
+        if not _NAME_RE.fullmatch(name):
+            raise ValueError(f"invalid table name {name!r}")
+        self._db = db
+        self._name = name
+        self._db.connection().execute(
+            f"CREATE TABLE IF NOT EXISTS {name} (pk TEXT NOT NULL, sk TEXT NOT NULL, "
+            "data TEXT NOT NULL, expires_at INTEGER, PRIMARY KEY (pk, sk)) WITHOUT ROWID"
+        )
+
+    # -- reads -------------------------------------------------------------------------
+    def get(self, pk: str, sk: str) -> Item | None:
+        row = (
+            self._conn()
+            .execute(
+                f"SELECT data FROM {self._name} WHERE pk=? AND sk=? "
+                "AND (expires_at IS NULL OR expires_at > ?)",
+                (pk, sk, now()),
+            )
+            .fetchone()
+        )
+        return self._item(pk, sk, row[0]) if row else None
+
+    def query(
+        self,
+        pk: str,
+        *,
+        sk_from: str | None = None,
+        sk_to: str | None = None,
+        reverse: bool = False,
+        limit: int | None = None,
+    ) -> Iterator[Item]:
+        # Keyset paging: each page starts after the last sk seen, so a long scan reads
+        # every row once (no OFFSET) and holds no read transaction between pages.
+        lo, hi = sk_from, sk_to
+        remaining = limit
+        lo_inclusive, hi_inclusive = True, True
+        while remaining is None or remaining > 0:
+            page = _PAGE if remaining is None else min(_PAGE, remaining)
+            sql = f"SELECT sk, data FROM {self._name} WHERE pk=?"
+            args: list[Any] = [pk]
+            if lo is not None:
+                sql += " AND sk >= ?" if lo_inclusive else " AND sk > ?"
+                args.append(lo)
+            if hi is not None:
+                sql += " AND sk <= ?" if hi_inclusive else " AND sk < ?"
+                args.append(hi)
+            sql += " AND (expires_at IS NULL OR expires_at > ?)"
+            args.append(now())
+            sql += f" ORDER BY sk {'DESC' if reverse else 'ASC'} LIMIT ?"
+            args.append(page)
+            rows = self._conn().execute(sql, args).fetchall()
+            for sk, data in rows:
+                yield self._item(pk, sk, data)
+            if len(rows) < page:
+                return
+            if remaining is not None:
+                remaining -= len(rows)
+            if reverse:
+                hi, hi_inclusive = rows[-1][0], False
+            else:
+                lo, lo_inclusive = rows[-1][0], False
+
+    # -- writes ------------------------------------------------------------------------
+    def put(
+        self,
+        item: Item,
+        *,
+        if_absent: bool = False,
+        expect: Mapping[str, Any] | None = None,
+    ) -> None:
+        row = self._row(item)
+        with self._transaction() as conn:
+            if if_absent or expect is not None:
+                self._check(conn, row[0], row[1], if_absent=if_absent, expect=expect)
+            conn.execute(f"INSERT OR REPLACE INTO {self._name} VALUES (?, ?, ?, ?)", row)
+
+    def delete(self, pk: str, sk: str, *, expect: Mapping[str, Any] | None = None) -> None:
+        with self._transaction() as conn:
+            if expect is not None:
+                self._check(conn, pk, sk, if_absent=False, expect=expect)
+            conn.execute(f"DELETE FROM {self._name} WHERE pk=? AND sk=?", (pk, sk))
+
+    def put_many(self, items: Iterable[Item]) -> None:
+        rows = [self._row(item) for item in items]
+        if rows:
+            with self._transaction() as conn:
+                conn.executemany(f"INSERT OR REPLACE INTO {self._name} VALUES (?, ?, ?, ?)", rows)
+
+    def delete_many(self, keys: Iterable[tuple[str, str]]) -> None:
+        keys = list(keys)
+        if keys:
+            with self._transaction() as conn:
+                conn.executemany(f"DELETE FROM {self._name} WHERE pk=? AND sk=?", keys)
+
+    # -- helpers -----------------------------------------------------------------------
+    def _conn(self) -> sqlite3.Connection:
+        return self._db.connection()
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE takes the write lock first, so check-then-write is atomic."""
+        conn = self._conn()
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"sqlite is busy: {exc}") from exc
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def _check(
+        self,
+        conn: sqlite3.Connection,
+        pk: str,
+        sk: str,
+        *,
+        if_absent: bool,
+        expect: Mapping[str, Any] | None,
+    ) -> None:
+        row = conn.execute(
+            f"SELECT data FROM {self._name} WHERE pk=? AND sk=?", (pk, sk)
+        ).fetchone()
+        current = self._item(pk, sk, row[0]) if row else None
+        if current is not None and not is_live(current):
+            current = None
+        if if_absent and current is not None:
+            raise ConditionFailed(f"item {pk}/{sk} exists")
+        if expect is not None:
+            if current is None:
+                raise ConditionFailed(f"item {pk}/{sk} is absent")
+            for key, value in expect.items():
+                if current.get(key) != value:
+                    raise ConditionFailed(f"item {pk}/{sk} changed ({key})")
+
+    @staticmethod
+    def _row(item: Item) -> tuple[str, str, str, int | None]:
+        pk, sk = item["pk"], item["sk"]
+        if not isinstance(pk, str) or not isinstance(sk, str) or not pk or not sk:
+            raise ValueError("items need non-empty string pk and sk")
+        attrs = {k: v for k, v in item.items() if k not in ("pk", "sk") and v is not None}
+        expires = attrs.get(TTL_ATTRIBUTE)
+        return pk, sk, codec.encode(attrs), int(expires) if expires is not None else None
+
+    @staticmethod
+    def _item(pk: str, sk: str, data: str) -> Item:
+        item = codec.decode(data)
+        item["pk"] = pk
+        item["sk"] = sk
+        return item

@@ -1,0 +1,1 @@
+"""Telegram adapter: Telethon sessions backed by the session store, and client provision."""

@@ -1,0 +1,59 @@
+"""`python -m local [serve] [--host H] [--port P]`: run the API on http://127.0.0.1:8000."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import logging
+import os
+import sys
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+    from tgscraper.config import get_settings
+
+    from local.app import create_local_app
+
+    settings = get_settings()
+    if not _is_loopback(args.host) and not settings.api_key and not args.allow_public:
+        print(
+            f"Refusing to bind {args.host}: set API_KEY (clients then send X-API-Key) or pass "
+            "--allow-public-without-key",
+            file=sys.stderr,
+        )
+        return 2
+    app = create_local_app(settings)
+    uvicorn.run(
+        app, host=args.host, port=args.port, log_level=os.environ.get("LOG_LEVEL", "info").lower()
+    )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(
+        level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    sub = parser.add_subparsers(dest="command")
+    serve = sub.add_parser("serve", help="run the HTTP API (default)")
+    for p in (parser, serve):
+        p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        p.add_argument("--allow-public-without-key", dest="allow_public", action="store_true")
+    args = parser.parse_args(argv)
+    return _serve(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

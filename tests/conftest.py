@@ -1,0 +1,57 @@
+"""Shared fixtures. AWS is always moto; Telegram is always the simulated Telegram."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Fake credentials before anything can build a boto3 client: nothing may reach AWS.
+os.environ.update(
+    AWS_ACCESS_KEY_ID="testing",
+    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SECURITY_TOKEN="testing",
+    AWS_SESSION_TOKEN="testing",
+    AWS_DEFAULT_REGION="us-east-1",
+    AWS_REGION="us-east-1",
+)
+os.environ.pop("AWS_ENDPOINT_URL", None)
+os.environ.pop("TELEGRAM_API_ID", None)
+os.environ.pop("TELEGRAM_API_HASH", None)
+
+from moto import mock_aws
+from tgscraper.config import Settings
+from tgscraper.storage.factory import Stores, build_aws_stores, build_embedded_stores
+
+from tests.support.aws import aws_test_settings, create_aws_resources
+
+
+@pytest.fixture
+def aws_settings(tmp_path: Path) -> Iterator[Settings]:
+    """Settings for the AWS adapter set, with moto running and resources created."""
+    with mock_aws():
+        settings = aws_test_settings(tmp_path)
+        create_aws_resources(settings)
+        yield settings
+
+
+@pytest.fixture
+def embedded_settings(tmp_path: Path) -> Settings:
+    return Settings(storage_backend="embedded", data_dir=tmp_path / "data")
+
+
+@pytest.fixture(params=["embedded", "aws"])
+def any_settings(request: pytest.FixtureRequest) -> Settings:
+    """Parametrizes a test over both adapter sets."""
+    fixture = "embedded_settings" if request.param == "embedded" else "aws_settings"
+    settings: Settings = request.getfixturevalue(fixture)
+    return settings
+
+
+@pytest.fixture
+def stores(any_settings: Settings) -> Stores:
+    if any_settings.storage_backend == "aws":
+        return build_aws_stores(any_settings)
+    return build_embedded_stores(any_settings)

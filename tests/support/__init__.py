@@ -1,0 +1,1 @@
+"""Test support: AWS resources from template.yaml under moto, store builders, app factories."""
