@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Request
-from fastapi.routing import APIRoute
 from mangum import Mangum
 from pydantic import BaseModel
+
 from tgscraper.api.app_factory import API_VERSION, create_app
 from tgscraper.api.deps import ContainerDep
 
@@ -36,14 +36,15 @@ class Index(BaseModel):
 
 @router.get("/", response_model=Index, summary="List the available endpoints")
 def index(request: Request) -> dict[str, Any]:
+    # The OpenAPI document is the one complete list of routes, however routers nest.
+    paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
     endpoints = [
         {
-            "path": route.path,
-            "methods": sorted((route.methods or set()) - {"HEAD"}),
-            "summary": route.summary or route.name,
+            "path": path,
+            "methods": sorted(m.upper() for m in ops),
+            "summary": next((op.get("summary", "") for op in ops.values()), ""),
         }
-        for route in request.app.routes
-        if isinstance(route, APIRoute) and route.include_in_schema
+        for path, ops in paths.items()
     ]
     return {
         "name": request.app.title,

@@ -1,0 +1,35 @@
+"""The local runner: one app composing every group's router, docs, and safe binding."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from local.__main__ import main
+from local.app import create_local_app
+from tgscraper.config import Settings
+from tgscraper.container import Container
+
+
+def _client(tmp_path) -> TestClient:  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path)
+    return TestClient(create_local_app(settings, Container(settings, mode="demo")))
+
+
+def test_health_and_docs_are_served(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    client = _client(tmp_path)
+    assert client.get("/health").json()["mode"] == "demo"
+    assert client.get("/docs").status_code == 200
+    assert "swagger" in client.get("/docs").text.lower()
+    assert client.get("/redoc").status_code == 200
+    assert client.get("/openapi.json").json()["info"]["version"] == "3.0.0"
+
+
+def test_root_lists_the_info_endpoints(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    paths = {e["path"] for e in _client(tmp_path).get("/").json()["endpoints"]}
+    assert {"/", "/health"} <= paths
+
+
+def test_refuses_public_bind_without_api_key(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.delenv("API_KEY", raising=False)
+    assert main(["serve", "--host", "0.0.0.0", "--port", "8999"]) == 2
+    assert "Refusing to bind 0.0.0.0" in capsys.readouterr().err
