@@ -20,9 +20,9 @@ def _is_loopback(host: str) -> bool:
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
-    from tgscraper.config import get_settings
 
     from local.app import create_local_app
+    from tgscraper.config import get_settings
 
     settings = get_settings()
     if not _is_loopback(args.host) and not settings.api_key and not args.allow_public:

@@ -6,15 +6,15 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI
-from tgscraper.api.app_factory import create_app
-from tgscraper.config import Settings, get_settings
-from tgscraper.container import Container
 
 from functions.auth.app import router as auth_router
 from functions.dialogs.app import router as dialogs_router
 from functions.files.app import router as files_router
 from functions.history.app import router as history_router
 from functions.info.app import router as info_router
+from tgscraper.api.app_factory import create_app
+from tgscraper.config import Settings, get_settings
+from tgscraper.container import Container
 
 log = logging.getLogger("tgscraper.local")
 

@@ -22,10 +22,10 @@ os.environ.pop("TELEGRAM_API_ID", None)
 os.environ.pop("TELEGRAM_API_HASH", None)
 
 from moto import mock_aws
-from tgscraper.config import Settings
-from tgscraper.storage.factory import Stores, build_aws_stores, build_embedded_stores
 
 from tests.support.aws import aws_test_settings, create_aws_resources
+from tgscraper.config import Settings
+from tgscraper.storage.factory import Stores, build_aws_stores, build_embedded_stores
 
 
 @pytest.fixture

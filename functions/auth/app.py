@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from mangum import Mangum
+
 from tgscraper.api.app_factory import create_app
 
 router = APIRouter(tags=["auth"])

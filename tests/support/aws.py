@@ -8,6 +8,7 @@ from typing import Any
 
 import boto3
 import yaml
+
 from tgscraper.config import Settings
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"

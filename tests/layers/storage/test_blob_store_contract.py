@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from tgscraper.storage.factory import Stores
 from tgscraper.storage.ports import BlobStore
 

@@ -10,6 +10,7 @@ import threading
 import time
 
 import pytest
+
 from tgscraper.storage.factory import Stores
 from tgscraper.storage.ports import ConditionFailed, ItemTable
 
