@@ -33,3 +33,16 @@ def test_refuses_public_bind_without_api_key(monkeypatch, capsys) -> None:  # ty
     monkeypatch.delenv("API_KEY", raising=False)
     assert main(["serve", "--host", "0.0.0.0", "--port", "8999"]) == 2
     assert "Refusing to bind 0.0.0.0" in capsys.readouterr().err
+
+
+def test_api_key_guards_every_route_but_health(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    settings = Settings(data_dir=tmp_path, api_key="s3cret")
+    client = TestClient(create_local_app(settings, Container(settings, mode="demo")))
+    assert client.get("/health").status_code == 200
+    assert client.get("/").status_code == 401
+    assert client.get("/").json() == {"detail": "Missing X-API-Key header"}
+    assert client.get("/", headers={"X-API-Key": "wrong"}).json() == {
+        "detail": "Invalid X-API-Key header"
+    }
+    assert client.get("/", headers={"x-api-key": "s3cret"}).status_code == 200
+    assert client.get("/api/v3/folders", headers={"X-API-Key": "nope"}).status_code == 401

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from fastapi import APIRouter, FastAPI
 
+from tgscraper.api.api_key import ApiKeyMiddleware
 from tgscraper.api.errors import install_error_handlers
 from tgscraper.container import Container
 
@@ -25,8 +26,10 @@ def create_app(
         version=API_VERSION,
         description="QR login, dialog search, SSE message history and media downloads.",
     )
-    app.state.container = container or Container()
+    app.state.container = container = container or Container()
     install_error_handlers(app)
+    if container.settings.api_key:
+        app.add_middleware(ApiKeyMiddleware, api_key=container.settings.api_key)
     for router in routers:
         app.include_router(router)
     return app
