@@ -30,12 +30,16 @@ class Settings:
     aws_endpoint_url: str | None = None
     telegram_api_id: int | None = None
     telegram_api_hash: str | None = None
+    telegram_api_id_param: str | None = None
+    telegram_api_hash_param: str | None = None
     api_key: str | None = None
 
     @property
     def demo_mode(self) -> bool:
-        """No Telegram credentials: the local runner serves the simulated Telegram."""
-        return not (self.telegram_api_id and self.telegram_api_hash)
+        """No Telegram credentials at all: the local runner serves the simulated Telegram."""
+        has_values = bool(self.telegram_api_id and self.telegram_api_hash)
+        has_params = bool(self.telegram_api_id_param and self.telegram_api_hash_param)
+        return not (has_values or has_params)
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -54,6 +58,8 @@ class Settings:
             aws_endpoint_url=_env("AWS_ENDPOINT_URL") or None,
             telegram_api_id=int(api_id) if api_id.isdigit() else None,
             telegram_api_hash=_env("TELEGRAM_API_HASH") or None,
+            telegram_api_id_param=_env("TELEGRAM_API_ID_PARAM") or None,
+            telegram_api_hash_param=_env("TELEGRAM_API_HASH_PARAM") or None,
             api_key=_env("API_KEY") or None,
         )
 

@@ -45,13 +45,7 @@ class Container:
 
         factory = self._client_factory
         if factory is None:
-            s = self.settings
-            if s.telegram_api_id is None or s.telegram_api_hash is None:
-                from tgscraper.errors import TelegramUnavailable
+            from tgscraper.telegram.credentials import resolve_credentials
 
-                raise TelegramUnavailable(
-                    "Telegram API credentials are not configured "
-                    "(TELEGRAM_API_ID / TELEGRAM_API_HASH)"
-                )
-            factory = real_client_factory(s.telegram_api_id, s.telegram_api_hash)
+            factory = real_client_factory(*resolve_credentials(self.settings))
         return ClientProvider(self.stores.sessions, factory)
