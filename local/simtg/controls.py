@@ -1,0 +1,86 @@
+"""Fault injection and pacing: latency, flood waits, dropped connections.
+
+Rules match a request by its TL class name (``"GetHistoryRequest"``), its
+qualified name (``"messages.GetHistoryRequest"``), the class itself, or a
+predicate over the request object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from telethon.tl.tlobject import TLRequest
+
+from .errors import RpcFault
+
+RequestMatcher = str | type | Callable[[TLRequest], bool]
+
+
+def qualified_name(request: TLRequest) -> str:
+    """``messages.GetHistoryRequest`` style name (the bare name is ambiguous)."""
+    module = type(request).__module__.rsplit(".", 1)[-1]
+    name = type(request).__name__
+    return name if module == "functions" else f"{module}.{name}"
+
+
+def _matches(matcher: RequestMatcher, request: TLRequest) -> bool:
+    if isinstance(matcher, str):
+        return matcher in (type(request).__name__, qualified_name(request))
+    if isinstance(matcher, type):
+        return isinstance(request, matcher)
+    return bool(matcher(request))
+
+
+@dataclass
+class _Rule:
+    matcher: RequestMatcher
+    after: int
+    times: int
+    action: str  # "flood" or "disconnect"
+    seconds: int = 0
+    seen: int = 0
+    fired: int = 0
+
+    @property
+    def spent(self) -> bool:
+        return self.fired >= self.times
+
+
+class Controls:
+    """Per-sim knobs; ``latency`` is awaited before every request is answered."""
+
+    def __init__(self) -> None:
+        self.latency: float = 0.0
+        self._rules: list[_Rule] = []
+
+    def flood(
+        self, request: RequestMatcher, seconds: int, *, after: int = 0, times: int = 1
+    ) -> None:
+        """Let ``after`` matching requests through, then answer ``times`` with FLOOD_WAIT."""
+        self._rules.append(_Rule(request, after, times, "flood", seconds))
+
+    def disconnect_after(self, request: RequestMatcher, n: int, *, times: int = 1) -> None:
+        """Drop the connection on the (n+1)-th matching request (ConnectionError)."""
+        self._rules.append(_Rule(request, n, times, "disconnect"))
+
+    def clear(self) -> None:
+        self._rules.clear()
+        self.latency = 0.0
+
+    def check(self, request: TLRequest) -> None:
+        """Raise the injected fault for this request, if a rule fires."""
+        for rule in self._rules:
+            if rule.spent or not _matches(rule.matcher, request):
+                continue
+            rule.seen += 1
+            if rule.seen <= rule.after:
+                continue
+            rule.fired += 1
+            if rule.action == "flood":
+                raise RpcFault(420, f"FLOOD_WAIT_{rule.seconds}")
+            raise ConnectionError("Connection reset by peer (simulated)")
+        self._rules = [r for r in self._rules if not r.spent]
+
+    def __repr__(self) -> str:
+        return f"Controls(latency={self.latency}, rules={self._rules!r})"
