@@ -116,6 +116,15 @@ class BlobStore(ABC):
     @abstractmethod
     def delete(self, key: str) -> None: ...
 
-    def presigned_url(self, key: str, *, filename: str, expires_in: int = 900) -> str | None:
-        """A time-limited URL a client can fetch directly, where the backend has one."""
+    def presigned_url(
+        self,
+        key: str,
+        *,
+        filename: str,
+        expires_in: int = 900,
+        content_type: str | None = None,
+    ) -> str | None:
+        """A time-limited URL a client can fetch directly, where the backend has one.
+
+        content_type: the Content-Type the URL answers with (objects are stored untyped)."""
         return None

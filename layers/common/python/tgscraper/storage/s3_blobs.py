@@ -123,17 +123,21 @@ class S3BlobStore(BlobStore):
         except Exception as exc:
             raise _s3_error("delete_object", exc) from exc
 
-    def presigned_url(self, key: str, *, filename: str, expires_in: int = 900) -> str | None:
+    def presigned_url(
+        self,
+        key: str,
+        *,
+        filename: str,
+        expires_in: int = 900,
+        content_type: str | None = None,
+    ) -> str | None:
         from urllib.parse import quote
 
         disposition = f"attachment; filename*=UTF-8''{quote(filename)}"
+        params = {"Bucket": self.bucket, "Key": key, "ResponseContentDisposition": disposition}
+        if content_type:
+            params["ResponseContentType"] = content_type
         url: str = self._client.generate_presigned_url(
-            "get_object",
-            Params={
-                "Bucket": self.bucket,
-                "Key": key,
-                "ResponseContentDisposition": disposition,
-            },
-            ExpiresIn=expires_in,
+            "get_object", Params=params, ExpiresIn=expires_in
         )
         return url
