@@ -109,7 +109,8 @@ class SimActions:
     def edit_message(
         self: SimulatedTelegram, peer_id: int, msg_id: int, text: str, date: datetime | None = None
     ) -> MessageRec:
-        return self.world.history(peer_id).edit(msg_id, text, date or datetime.now(UTC))
+        when = (date or datetime.now(UTC)).replace(microsecond=0)
+        return self.world.history(peer_id).edit(msg_id, text, when)
 
     def delete_message(self: SimulatedTelegram, peer_id: int, msg_id: int) -> None:
         self.world.history(peer_id).delete(msg_id)

@@ -221,7 +221,7 @@ def make_dialog(
         lo_hi = {"group": (2, 12), "supergroup": (20, 20_000), "channel": (50, 400_000)}[kind]
         count = participants or int(lo_hi[0] * (lo_hi[1] / lo_hi[0]) ** rng.random())
         if created is None:
-            created = world.now - timedelta(days=rng.uniform(30, 365 * years))
+            created = (world.now - timedelta(days=rng.uniform(30, 365 * years))).replace(microsecond=0)
         start, end = _dates(world, rng, years, created, last_date)
         cid = _unique(rng, 1_000_000_000, 2_499_999_999, set(world.chats))
         if kind == "group":

@@ -225,7 +225,8 @@ class World:
         dialog = self._by_peer[peer_id]
         hist = self.history(peer_id)
         last = hist.last()
-        when = date or datetime.now(UTC)
+        # Telegram dates have whole seconds; keep the read model identical to the wire.
+        when = (date or datetime.now(UTC)).replace(microsecond=0)
         if last is not None and when < last.date:
             when = last.date
         if sender_id is None and dialog.kind != "channel":

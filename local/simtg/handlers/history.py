@@ -68,7 +68,7 @@ def get_messages(ctx: Ctx, req: Any) -> T.messages.Messages:
         if msg_id is not None:
             rec = next((m for p in commons if (m := world.history(p).get(msg_id))), None)
         if rec is None:
-            out.append(T.MessageEmpty(msg_id or 0))
+            out.append(T.MessageEmpty(id=msg_id or 0, peer_id=None))
         else:
             found.append(rec)
             out.append(rec)
@@ -89,7 +89,7 @@ def get_channel_messages(ctx: Ctx, req: Any) -> T.messages.ChannelMessages:
     messages, chats, users = _pack(ctx, found, [chat.peer_id])
     it = iter(messages)
     out = [
-        next(it) if r is not None else T.MessageEmpty(i or 0)
+        next(it) if r is not None else T.MessageEmpty(id=i or 0, peer_id=None)
         for r, i in zip(recs, wanted, strict=True)
     ]
     return T.messages.ChannelMessages(
