@@ -1,13 +1,107 @@
-"""auth endpoints (being built; see the auth issue)."""
+"""Auth endpoints: QR login (start, poll, 2FA, cancel), the QR picture and a login page.
+
+Transport only: every route calls one AuthService method (tgscraper.auth.service) and
+shapes its answer. The flow's state lives in the QR store, so each request may land on
+another Lambda instance.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Any, Literal
+
+from fastapi import APIRouter, Path
+from fastapi.responses import HTMLResponse, Response
 from mangum import Mangum
+from pydantic import BaseModel, Field, SecretStr
 
 from tgscraper.api.app_factory import create_app
+from tgscraper.auth.deps import AuthServiceDep
+from tgscraper.auth.page import LOGIN_PAGE_HEADERS, login_page_html
+from tgscraper.auth.qr_image import qr_svg
+from tgscraper.errors import NotFound
 
 router = APIRouter(tags=["auth"])
+
+Token = Path(
+    description="The id returned by POST /api/v3/auth/qr (32 URL-safe characters)",
+    # No `pattern=` here: a malformed token is simply unknown (404), checked in the store.
+)
+
+
+class QrStartIn(BaseModel):
+    username: str = Field(
+        description="Account name you choose; send it later as X-Telegram-Username"
+    )
+    force: bool = Field(False, description="Replace an existing session once this login succeeds")
+
+
+class QrStartOut(BaseModel):
+    token: str
+    qr_url: str
+    message: str
+
+
+class QrStatusOut(BaseModel):
+    status: Literal["pending", "password_required", "success", "expired", "error"]
+    username: str
+    qr_url: str | None
+    error: str | None
+    message: str
+
+
+class PasswordIn(BaseModel):
+    password: SecretStr = Field(description="The account's two-step verification password")
+
+
+class CancelOut(BaseModel):
+    status: Literal["cancelled"]
+    message: str
+
+
+@router.post("/api/v3/auth/qr", response_model=QrStartOut, summary="Start a QR login")
+async def start_qr(body: QrStartIn, service: AuthServiceDep) -> Any:
+    return await service.start(body.username, force=body.force)
+
+
+@router.get(
+    "/api/v3/auth/qr/{token}", response_model=QrStatusOut, summary="Poll a QR login's status"
+)
+async def poll_qr(service: AuthServiceDep, token: str = Token) -> Any:
+    return await service.poll(token)
+
+
+@router.post(
+    "/api/v3/auth/qr/{token}/2fa",
+    response_model=QrStatusOut,
+    summary="Submit the 2FA password of a QR login",
+)
+async def submit_password(body: PasswordIn, service: AuthServiceDep, token: str = Token) -> Any:
+    return await service.submit_password(token, body.password.get_secret_value())
+
+
+@router.delete("/api/v3/auth/qr/{token}", response_model=CancelOut, summary="Cancel a QR login")
+def cancel_qr(service: AuthServiceDep, token: str = Token) -> Any:
+    service.cancel(token)
+    return {"status": "cancelled", "message": "QR login cancelled; an existing session is kept"}
+
+
+@router.get(
+    "/api/v3/auth/qr/{token}/qr.svg",
+    response_class=Response,
+    responses={200: {"content": {"image/svg+xml": {}}}},
+    summary="The current QR code of a pending login, as SVG",
+)
+def qr_picture(service: AuthServiceDep, token: str = Token) -> Response:
+    url = service.current_login_url(token)
+    if url is None:
+        raise NotFound("No QR code to show: unknown token, or the login is no longer pending")
+    return Response(qr_svg(url), media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
+
+
+@router.get("/login", response_class=HTMLResponse, summary="Browser login page (QR + 2FA)")
+def login_page() -> HTMLResponse:
+    return HTMLResponse(login_page_html(), headers=LOGIN_PAGE_HEADERS)
+
 
 app = create_app([router])
 handler = Mangum(app, lifespan="off")

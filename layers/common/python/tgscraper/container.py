@@ -48,4 +48,4 @@ class Container:
             from tgscraper.telegram.credentials import resolve_credentials
 
             factory = real_client_factory(*resolve_credentials(self.settings))
-        return ClientProvider(self.stores.sessions, factory)
+        return ClientProvider(self.stores.sessions, factory, leases=self.stores.leases)

@@ -2,10 +2,24 @@
 
 `ClientFactory` builds a client around a session: the real one talks to Telegram with
 the configured API credentials; demo mode and tests plug in the simulated Telegram.
+
+`ClientProvider.client(username)` is the one way services get a client:
+
+    async with container.telegram.client(username) as client:
+        ...
+
+Concurrent requests for one username in one event loop share a single connected client
+(the local runner serves many requests at once; one auth key must not run two
+connections). The first user takes the account's lease (see `lease.py`), loads the
+session from the store and connects; the last one to leave saves what changed,
+disconnects and releases the lease. Clients are per event loop because Telethon binds a
+client to the loop it was created in.
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -13,7 +27,9 @@ from telethon import TelegramClient
 from telethon.sessions import Session
 
 from tgscraper.errors import TelegramUnavailable, Unauthorized
+from tgscraper.storage.ports import ItemTable
 from tgscraper.storage.sessions import SessionStore
+from tgscraper.telegram.lease import DEFAULT_WAIT, Lease
 from tgscraper.telegram.session import StoreSession
 
 ClientFactory = Callable[[Session], TelegramClient]
@@ -26,25 +42,89 @@ def real_client_factory(api_id: int, api_hash: str) -> ClientFactory:
     return make
 
 
-class ClientProvider:
-    """Connected clients for stored sessions."""
+class _Shared:
+    """One connected client of one username in one event loop, and who is using it."""
 
-    def __init__(self, sessions: SessionStore, factory: ClientFactory) -> None:
+    def __init__(self) -> None:
+        self.users = 0
+        self.lock = asyncio.Lock()
+        self.client: TelegramClient | None = None
+        self.session: StoreSession | None = None
+        self.lease: Lease | None = None
+
+    async def close(self) -> None:
+        try:
+            if self.client is not None:
+                assert self.session is not None
+                self.session.save()
+                await self.client.disconnect()
+        finally:
+            self.client = None
+            if self.lease is not None:
+                await self.lease.release()
+                self.lease = None
+
+
+class ClientProvider:
+    """Connected clients for stored sessions, one per username at a time."""
+
+    def __init__(
+        self,
+        sessions: SessionStore,
+        factory: ClientFactory,
+        *,
+        leases: ItemTable | None = None,
+        lease_wait: float = DEFAULT_WAIT,
+    ) -> None:
         self.sessions = sessions
         self.factory = factory
+        self.leases = leases
+        self.lease_wait = lease_wait
+        self._shared: dict[tuple[int, str], _Shared] = {}
+        self._mutex = threading.Lock()  # the map is shared by every loop of the process
+
+    def active_users(self, username: str) -> int:
+        """How many requests of this process currently use the username's client."""
+        with self._mutex:
+            return sum(s.users for (_, name), s in self._shared.items() if name == username)
 
     @asynccontextmanager
     async def client(self, username: str) -> AsyncIterator[TelegramClient]:
-        session = StoreSession(self.sessions, username)
-        if session.auth_key is None:
-            raise Unauthorized(f"No Telegram session for '{username}': log in first")
-        client = self.factory(session)
+        key = (id(asyncio.get_running_loop()), username)
+        with self._mutex:
+            shared = self._shared.setdefault(key, _Shared())
+            shared.users += 1
         try:
-            await client.connect()
-        except (OSError, ConnectionError) as exc:
-            raise TelegramUnavailable("Failed to connect to Telegram") from exc
-        try:
-            yield client
+            async with shared.lock:
+                if shared.client is None:
+                    await self._open(shared, username)
+            assert shared.client is not None
+            yield shared.client
         finally:
-            session.save()
-            await client.disconnect()
+            with self._mutex:
+                shared.users -= 1
+                last = shared.users == 0
+                if last:
+                    del self._shared[key]
+            if last:
+                await shared.close()
+
+    async def _open(self, shared: _Shared, username: str) -> None:
+        lease = Lease(self.leases, username) if self.leases is not None else None
+        if lease is not None:
+            await lease.acquire(self.lease_wait)
+        try:
+            # Loaded after the lease: the previous holder has saved everything by now.
+            session = StoreSession(self.sessions, username)
+            if session.auth_key is None:
+                raise Unauthorized(f"No Telegram session for '{username}': log in first")
+            client = self.factory(session)
+            try:
+                await client.connect()
+            except (TimeoutError, OSError, ConnectionError) as exc:
+                raise TelegramUnavailable("Failed to connect to Telegram") from exc
+        except BaseException:
+            if lease is not None:
+                await lease.release()
+            raise
+        shared.session, shared.client, shared.lease = session, client, lease

@@ -1,0 +1,1 @@
+"""QR login: the flow's state store and the service behind /api/v3/auth/qr."""

@@ -1,0 +1,361 @@
+"""The QR login flow, stateless between requests.
+
+start   -> a fresh temporary auth key (a new client's handshake) exports a login token;
+           key, DC, status and deadline go to the QR store under our own random token.
+poll    -> a fresh client around the stored key re-sends auth.exportLoginToken:
+           loginToken (not scanned yet: a fresh qr_url when the old one expired),
+           loginTokenMigrateTo (switch DC, import the token there; the new DC's key is
+           stored), SESSION_PASSWORD_NEEDED (-> password_required) or loginTokenSuccess
+           (-> the key becomes the account's session).
+2fa     -> a fresh client around the stored key runs Telethon's SRP check.
+cancel  -> the flow is forgotten; nothing else changes.
+
+Any step may run in another process or Lambda than the one before it. The account's
+existing session is touched only when a login succeeds (force=true replaces it then,
+never earlier), so a cancelled, expired or failed forced login leaves it working.
+
+Numbers: a flow expires `FLOW_SECONDS` (5 min) after it started; `MAX_PASSWORD_ATTEMPTS`
+(3) wrong 2FA passwords end it with status "error". Telegram's own login token lives
+about 30 s; every poll re-exports it, so polling every few seconds keeps the QR fresh.
+
+Passwords and auth keys are never logged nor returned.
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from telethon import TelegramClient
+from telethon import errors as tg_errors
+from telethon.crypto import AuthKey
+from telethon.password import compute_check
+from telethon.sessions import MemorySession
+from telethon.tl import functions, types
+
+from tgscraper.auth.store import QrState, QrStore, Status, new_token
+from tgscraper.errors import (
+    BadRequest,
+    Conflict,
+    NotFound,
+    RateLimited,
+    TelegramUnavailable,
+)
+from tgscraper.identity import validate_username
+from tgscraper.storage.ports import ConditionFailed
+from tgscraper.storage.sessions import EntityRow, SessionRecord, SessionStore
+from tgscraper.telegram.clients import ClientFactory
+
+log = logging.getLogger("tgscraper.auth")
+
+FLOW_SECONDS = 300
+MAX_PASSWORD_ATTEMPTS = 3
+
+_SCAN_HINT = "Telegram → Settings → Devices → Link Desktop Device"
+_NETWORK_ERRORS = (OSError, ConnectionError, TimeoutError)
+
+
+def _now() -> int:
+    """The flow clock (tests move it to expire flows)."""
+    return int(time.time())
+
+
+@dataclass(frozen=True)
+class QrStart:
+    token: str
+    qr_url: str
+    message: str
+
+
+@dataclass(frozen=True)
+class QrStatus:
+    status: Status
+    username: str
+    qr_url: str | None
+    error: str | None
+    message: str
+
+
+def login_url(token: bytes) -> str:
+    """The tg://login URL a Telegram app opens when it scans the QR (Telethon's format)."""
+    return "tg://login?token=" + base64.urlsafe_b64encode(token).decode("ascii").rstrip("=")
+
+
+def _message(state: QrState) -> str:
+    if state.status == "pending":
+        return (
+            f"Scan the QR code in {_SCAN_HINT}; keep polling GET /api/v3/auth/qr/{state.token} "
+            "(the QR refreshes itself)"
+        )
+    if state.status == "password_required":
+        return (
+            f"Two-step verification is on: POST the password to /api/v3/auth/qr/{state.token}/2fa"
+        )
+    if state.status == "success":
+        return f"Logged in: send 'X-Telegram-Username: {state.username}' with every API request"
+    if state.status == "expired":
+        return f"The QR login expired ({FLOW_SECONDS // 60} minutes); start a new one"
+    return "The QR login failed; start a new one with POST /api/v3/auth/qr"
+
+
+def status_of(state: QrState) -> QrStatus:
+    return QrStatus(state.status, state.username, state.qr_url, state.error, _message(state))
+
+
+class _Busy(Exception):
+    """Another request is talking to Telegram for this flow right now."""
+
+
+_Step = Callable[[QrState, TelegramClient], Awaitable[QrState]]
+
+
+@asynccontextmanager
+async def _connected(client: TelegramClient) -> AsyncIterator[TelegramClient]:
+    """A connected client, always disconnected again; network trouble is a 502."""
+    try:
+        await client.connect()
+    except _NETWORK_ERRORS as exc:
+        raise TelegramUnavailable("Failed to connect to Telegram") from exc
+    try:
+        yield client
+    except _NETWORK_ERRORS as exc:
+        raise TelegramUnavailable("Lost the connection to Telegram; retry") from exc
+    finally:
+        await client.disconnect()
+
+
+def _key_fields(session: Any) -> dict[str, Any]:
+    key = session.auth_key.key if session.auth_key is not None else None
+    return {
+        "dc_id": session.dc_id,
+        "server_address": session.server_address,
+        "port": session.port,
+        "auth_key": key,
+    }
+
+
+def _session_of(state: QrState) -> MemorySession:
+    session = MemorySession()
+    session.set_dc(state.dc_id, state.server_address, state.port)
+    session.auth_key = AuthKey(state.auth_key)
+    return session
+
+
+def _record_of(session: Any) -> SessionRecord:
+    return SessionRecord(**_key_fields(session))
+
+
+def _flood(exc: tg_errors.FloodWaitError) -> RateLimited:
+    return RateLimited("Telegram asks to wait before the next login step", exc.seconds)
+
+
+class AuthService:
+    def __init__(self, qr: QrStore, sessions: SessionStore, factory: ClientFactory) -> None:
+        self._qr = qr
+        self._sessions = sessions
+        self._factory = factory
+
+    # -- public operations ----------------------------------------------------------------
+    async def start(self, username: str, *, force: bool = False) -> QrStart:
+        validate_username(username)
+        if not force and self._sessions.exists(username):
+            raise Conflict(
+                f"A session for '{username}' already exists; pass \"force\": true to replace it "
+                "(the current one keeps working until the new login succeeds)"
+            )
+        session = MemorySession()
+        client = self._factory(session)
+        async with _connected(client):
+            response = await self._export(client)
+        if not isinstance(response, types.auth.LoginToken):
+            # A brand-new key cannot be logged in already; Telegram said something odd.
+            raise TelegramUnavailable("Telegram did not issue a login token")
+        state = QrState(
+            token=new_token(),
+            username=username,
+            force=force,
+            status="pending",
+            deadline=_now() + FLOW_SECONDS,
+            **_key_fields(session),
+            qr_url=login_url(response.token),
+        )
+        self._qr.create(state)
+        log.info("QR login started for %s (force=%s)", username, force)
+        assert state.qr_url is not None
+        return QrStart(state.token, state.qr_url, _message(state))
+
+    async def poll(self, token: str) -> QrStatus:
+        state = self._load(token)
+        if state.status != "pending":
+            return status_of(state)
+        try:
+            return status_of(await self._locked(state, self._refresh))
+        except _Busy:
+            return status_of(self._load(token))
+
+    async def submit_password(self, token: str, password: str) -> QrStatus:
+        if not password:
+            raise BadRequest("Invalid body field 'password': must not be empty")
+        state = self._load(token)
+        if state.status != "password_required":
+            raise Conflict(
+                f"This login is '{state.status}', not waiting for a 2FA password"
+                + (" (poll it until it asks for one)" if state.status == "pending" else "")
+            )
+
+        async def check(current: QrState, client: TelegramClient) -> QrState:
+            return await self._check_password(current, client, password)
+
+        try:
+            return status_of(await self._locked(state, check))
+        except _Busy:
+            raise Conflict("Another request is working on this login; retry in a moment") from None
+
+    def cancel(self, token: str) -> None:
+        self._load(token)  # 404 for unknown ones
+        self._qr.delete(token)
+        log.info("QR login cancelled")
+
+    def current_login_url(self, token: str) -> str | None:
+        """The tg://login URL last issued for one of our flows (None if not pending).
+
+        Demo tooling uses it to "scan" the QR as the simulated phone would.
+        """
+        state = self._qr.get(token)
+        return state.qr_url if state is not None and state.status == "pending" else None
+
+    # -- steps ----------------------------------------------------------------------------
+    def _load(self, token: str) -> QrState:
+        state = self._qr.get(token)
+        if state is None:
+            raise NotFound("Unknown or cancelled QR login token")
+        if state.active and _now() >= state.deadline:
+            try:
+                state = self._qr.update(state.finished("expired"))
+            except ConditionFailed:
+                return self._load(token)
+        return state
+
+    async def _locked(self, state: QrState, step: _Step) -> QrState:
+        """Run `step` with a client on the flow's key, holding the flow's lock."""
+        holder = self._qr.try_lock(state.token)
+        if holder is None:
+            raise _Busy
+        try:
+            state = self._load(state.token)  # fresh under the lock
+            if not state.active or state.auth_key is None:
+                return state
+            session = _session_of(state)
+            client = self._factory(session)
+            async with _connected(client):
+                return await step(state, client)
+        finally:
+            self._qr.unlock(state.token, holder)
+
+    async def _refresh(self, state: QrState, client: TelegramClient) -> QrState:
+        try:
+            response = await self._export(client)
+            if isinstance(response, types.auth.LoginTokenMigrateTo):
+                # The phone lives in another DC: move there (a new key) and import the token.
+                await client._switch_dc(response.dc_id)
+                response = await client(functions.auth.ImportLoginTokenRequest(response.token))
+        except tg_errors.FloodWaitError as exc:
+            raise _flood(exc) from exc
+        except tg_errors.SessionPasswordNeededError:
+            return self._save(
+                state.evolve(status="password_required", qr_url=None, **_key_fields(client.session))
+            )
+        except tg_errors.RPCError as exc:
+            return self._save(
+                state.finished("error", f"Telegram refused the login ({exc.message})")
+            )
+        if isinstance(response, types.auth.LoginToken):
+            return self._save(
+                state.evolve(qr_url=login_url(response.token), **_key_fields(client.session))
+            )
+        if isinstance(response, types.auth.LoginTokenSuccess):
+            return await self._succeed(state, client, response.authorization)
+        return self._save(state.finished("error", "Telegram answered the login unexpectedly"))
+
+    async def _check_password(
+        self, state: QrState, client: TelegramClient, password: str
+    ) -> QrState:
+        try:
+            settings = await client(functions.account.GetPasswordRequest())
+            authorization = await client(
+                functions.auth.CheckPasswordRequest(compute_check(settings, password))
+            )
+        except tg_errors.FloodWaitError as exc:
+            raise _flood(exc) from exc
+        except tg_errors.PasswordHashInvalidError:
+            attempts = state.password_attempts + 1
+            left = MAX_PASSWORD_ATTEMPTS - attempts
+            if left <= 0:
+                return self._save(
+                    state.finished("error", f"Wrong 2FA password {MAX_PASSWORD_ATTEMPTS} times")
+                )
+            plural = "attempt" if left == 1 else "attempts"
+            return self._save(
+                state.evolve(
+                    password_attempts=attempts,
+                    error=f"Wrong 2FA password ({left} {plural} left)",
+                )
+            )
+        except tg_errors.RPCError as exc:
+            return self._save(
+                state.finished("error", f"Telegram refused the password ({exc.message})")
+            )
+        return await self._succeed(state, client, authorization)
+
+    async def _succeed(
+        self, state: QrState, client: TelegramClient, authorization: object
+    ) -> QrState:
+        record = _record_of(client.session)
+        try:
+            # The flow is marked done first: a cancel that won the race keeps the old session.
+            done = self._qr.update(state.finished("success"))
+        except ConditionFailed:
+            log.info("QR login finished after it was cancelled or changed; not saved")
+            return self._load(state.token)  # 404 when it was cancelled
+        self._sessions.replace(state.username, record)
+        user = getattr(authorization, "user", None)
+        if isinstance(user, types.User) and user.access_hash is not None:
+            # Telethon finds "self" as entity 0 (hash = own id); a cold client needs no getMe.
+            self._sessions.put_entities(
+                state.username,
+                [
+                    EntityRow(0, user.id),
+                    EntityRow(
+                        user.id,
+                        user.access_hash,
+                        (user.username or "").lower() or None,
+                        user.phone,
+                        " ".join(p for p in (user.first_name, user.last_name) if p) or None,
+                    ),
+                ],
+            )
+        log.info("QR login succeeded for %s (force=%s)", state.username, state.force)
+        return done
+
+    def _save(self, state: QrState) -> QrState:
+        try:
+            return self._qr.update(state)
+        except ConditionFailed:
+            # Cancelled (-> 404) or finished by someone else meanwhile: theirs wins.
+            return self._load(state.token)
+
+    @staticmethod
+    async def _export(client: TelegramClient) -> object:
+        try:
+            return await client(
+                functions.auth.ExportLoginTokenRequest(
+                    client.api_id, client.api_hash, except_ids=[]
+                )
+            )
+        except tg_errors.FloodWaitError as exc:
+            raise _flood(exc) from exc
