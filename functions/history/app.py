@@ -1,13 +1,77 @@
-"""history endpoints (being built; see the history issue)."""
+"""History endpoint: GET /api/v3/history/{dialog_id} as Server-Sent Events.
+
+Transport only: parse the query, open the stream with the history service (which raises
+the pre-stream errors as real statuses), and hand its frames to a StreamingResponse.
+Under Lambda (Mangum buffers the response) the service stops within a size/time budget
+and ends with an `event: continue` frame telling how to resume.
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-from mangum import Mangum
+from typing import Annotated
 
-from tgscraper.api.app_factory import create_app
+from fastapi import APIRouter, Path, Query
+from fastapi.responses import StreamingResponse
+from mangum import Mangum
+from starlette.background import BackgroundTask
+
+from tgscraper.api.app_factory import API_PREFIX, create_app
+from tgscraper.api.deps import ContainerDep, UsernameDep
+from tgscraper.history.dates import (
+    DEFAULT_CHUNK_SIZE,
+    MAX_CHUNK_SIZE,
+    check_chunk_size,
+    parse_range,
+)
+from tgscraper.history.limits import Budget
+from tgscraper.history.service import HistoryQuery, open_history
 
 router = APIRouter(tags=["history"])
+
+_SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+
+
+@router.get(
+    f"{API_PREFIX}/history/{{dialog_id}}",
+    summary="Stream a dialog's message history as Server-Sent Events",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/event-stream": {}}}},
+)
+async def history(
+    container: ContainerDep,
+    username: UsernameDep,
+    dialog_id: Annotated[int, Path(description="Marked dialog id (-100... channels)")],
+    start_date: Annotated[
+        str | None, Query(description="YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, UTC (inclusive)")
+    ] = None,
+    end_date: Annotated[
+        str | None,
+        Query(description="YYYY-MM-DD (the whole day) or YYYY-MM-DD HH:MM:SS, UTC (inclusive)"),
+    ] = None,
+    chunk_size: Annotated[
+        int, Query(description=f"Messages per SSE chunk, 1-{MAX_CHUNK_SIZE}")
+    ] = DEFAULT_CHUNK_SIZE,
+    force_refresh: Annotated[bool, Query(description="Re-fetch the range from Telegram")] = False,
+    after_id: Annotated[
+        int | None,
+        Query(description="Continuation: skip messages of the start_date second up to this id"),
+    ] = None,
+) -> StreamingResponse:
+    query = HistoryQuery(
+        username=username,
+        dialog_id=dialog_id,
+        range=parse_range(start_date, end_date, after_id=after_id),
+        chunk_size=check_chunk_size(chunk_size),
+        force_refresh=force_refresh,
+    )
+    stream = await open_history(container, query, Budget.from_env())
+    return StreamingResponse(
+        stream.frames(),
+        media_type="text/event-stream",
+        headers=_SSE_HEADERS,
+        background=BackgroundTask(stream.aclose),
+    )
+
 
 app = create_app([router])
 handler = Mangum(app, lifespan="off")

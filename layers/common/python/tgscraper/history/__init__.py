@@ -1,0 +1,1 @@
+"""Message history: date ranges, the exact coverage cache and the SSE stream service."""

@@ -1,0 +1,95 @@
+"""Parsing the history date range (UTC, second precision) into epoch-second bounds.
+
+`start_date`/`end_date` are `YYYY-MM-DD` or `YYYY-MM-DD HH:MM:SS` ('T' is accepted as the
+separator too), always UTC. A date-only `end_date` means the END of that day (23:59:59),
+so `start_date=2024-01-01&end_date=2024-01-31` is all of January. Both bounds are
+inclusive. No `start_date` means the beginning of the chat, no `end_date` means now.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from tgscraper.errors import BadRequest
+
+DEFAULT_CHUNK_SIZE = 100
+MAX_CHUNK_SIZE = 1000
+"""Upper bound of chunk_size: one frame stays well under a few hundred KB."""
+
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?$")
+_MAX_EPOCH = 253402300799  # 9999-12-31 23:59:59
+
+
+@dataclass(frozen=True)
+class HistoryRange:
+    """Inclusive epoch-second bounds; `after_id` skips messages of the `start` second
+    whose id is <= after_id (continuation of a walk stopped inside one second)."""
+
+    start: int
+    end: int
+    after_id: int = 0
+
+
+def _parse(value: str, *, name: str, end_of_day: bool) -> int:
+    match = _DATE_RE.fullmatch(value.strip())
+    if match is None:
+        raise BadRequest(
+            f"Invalid query parameter '{name}': use YYYY-MM-DD or YYYY-MM-DD HH:MM:SS (UTC)"
+        )
+    y, mo, d, h, mi, s = match.groups()
+    has_time = h is not None
+    try:
+        moment = datetime(
+            int(y),
+            int(mo),
+            int(d),
+            int(h) if has_time else (23 if end_of_day else 0),
+            int(mi) if has_time else (59 if end_of_day else 0),
+            int(s) if has_time else (59 if end_of_day else 0),
+            tzinfo=UTC,
+        )
+    except ValueError as exc:
+        raise BadRequest(f"Invalid query parameter '{name}': {exc}") from None
+    return int(moment.timestamp())
+
+
+def parse_range(
+    start_date: str | None,
+    end_date: str | None,
+    *,
+    after_id: int | None = None,
+    now: int | None = None,
+) -> HistoryRange:
+    """The validated range; BadRequest naming the parameter otherwise."""
+    start = 0 if start_date is None else _parse(start_date, name="start_date", end_of_day=False)
+    if end_date is None:
+        end = int(time.time()) if now is None else now
+    else:
+        end = _parse(end_date, name="end_date", end_of_day=True)
+    # Telegram has no messages before 1970; dates before it simply mean "from the start".
+    start = max(start, 0)
+    end = min(end, _MAX_EPOCH)
+    if end < 0 or start > end:
+        raise BadRequest("Invalid date range: start_date is after end_date")
+    if after_id is not None:
+        if after_id < 0:
+            raise BadRequest("Invalid query parameter 'after_id': must be >= 0")
+        if start_date is None:
+            raise BadRequest("Invalid query parameter 'after_id': only valid with start_date")
+    return HistoryRange(start, end, after_id or 0)
+
+
+def check_chunk_size(chunk_size: int) -> int:
+    if not 0 < chunk_size <= MAX_CHUNK_SIZE:
+        raise BadRequest(
+            f"Invalid query parameter 'chunk_size': must be between 1 and {MAX_CHUNK_SIZE}"
+        )
+    return chunk_size
+
+
+def format_date(epoch: int) -> str:
+    """The spec's message date: 'YYYY-MM-DD HH:MM:SS' (UTC)."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch))

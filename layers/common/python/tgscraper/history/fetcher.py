@@ -1,0 +1,154 @@
+"""Walks a dialog's history on Telegram, oldest first, one `messages.getHistory` page at a
+time, and turns Telethon errors into the service's errors.
+
+Raw paging (the same requests Telethon's `iter_messages(reverse=True)` sends) gives the
+service each page with the users and chats Telegram returned WITH it, so sender names
+never cost a request per message, and nothing ever sleeps between pages (Telethon's
+`wait_time`); flood waits are raised, never slept through.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from telethon import errors, utils
+from telethon.tl import functions, types
+
+from tgscraper.errors import (
+    Forbidden,
+    NotFound,
+    RateLimited,
+    ServiceError,
+    TelegramUnavailable,
+    Unauthorized,
+)
+from tgscraper.history.record import MessageRecord, to_record
+
+PAGE_SIZE = 100
+"""Telegram's maximum for messages.getHistory."""
+
+
+@dataclass(frozen=True)
+class Page:
+    records: list[MessageRecord]
+    """Messages of the segment in this page, ascending by id (= by date)."""
+    done: bool
+    """True when no message of the segment comes after this page."""
+
+
+def translate(exc: BaseException, dialog_id: int) -> ServiceError:
+    """A Telethon/network failure as the service error the API maps to a status."""
+    if isinstance(exc, ServiceError):
+        return exc
+    if isinstance(exc, errors.FloodWaitError | errors.FloodPremiumWaitError):
+        seconds = int(getattr(exc, "seconds", 0) or 0)
+        return RateLimited(
+            f"Telegram rate limit (FLOOD_WAIT): retry in {seconds} seconds", max(seconds, 1)
+        )
+    if isinstance(
+        exc,
+        errors.ChannelPrivateError
+        | errors.ChatForbiddenError
+        | errors.ChannelBannedError
+        | errors.UserBannedInChannelError
+        | errors.ChatAdminRequiredError,
+    ):
+        return Forbidden(
+            f"Dialog {dialog_id} is not accessible to this account "
+            f"({type(exc).__name__.removesuffix('Error')}: private, banned or left)"
+        )
+    if isinstance(
+        exc, errors.ChannelInvalidError | errors.PeerIdInvalidError | errors.ChatIdInvalidError
+    ):
+        return NotFound(f"Dialog {dialog_id} not found")
+    if isinstance(
+        exc,
+        errors.AuthKeyUnregisteredError
+        | errors.SessionRevokedError
+        | errors.UserDeactivatedError
+        | errors.UserDeactivatedBanError
+        | errors.AuthKeyDuplicatedError,
+    ):
+        return Unauthorized("The Telegram session is no longer valid: log in again")
+    if isinstance(exc, ConnectionError | OSError | TimeoutError):
+        return TelegramUnavailable("Failed to connect to Telegram")
+    if isinstance(exc, errors.RPCError):
+        return TelegramUnavailable(f"Telegram error: {exc.message}")
+    return TelegramUnavailable(f"Telegram failed: {type(exc).__name__}")
+
+
+async def resolve(client: Any, dialog_id: int) -> Any:
+    """The InputPeer of a marked dialog id, from the session's persisted entity cache."""
+    try:
+        return await client.get_input_entity(dialog_id)
+    except (ValueError, TypeError, KeyError):
+        raise NotFound(
+            f"Dialog {dialog_id} not found: unknown to this account "
+            "(list your dialogs first with /api/v3/search/dialogs)"
+        ) from None
+    except Exception as exc:
+        raise translate(exc, dialog_id) from exc
+
+
+def _marked(entity: Any) -> int:
+    return int(utils.get_peer_id(entity))
+
+
+async def walk(
+    client: Any,
+    peer: Any,
+    *,
+    owner: str,
+    dialog_id: int,
+    lo: int,
+    hi: int,
+    page_size: int = PAGE_SIZE,
+) -> AsyncGenerator[Page, None]:
+    """Pages of the messages with lo <= date <= hi, oldest first. Raises ServiceError."""
+    # Reverse paging as Telegram expects it: offset_date (or offset_id) marks the position
+    # and a negative add_offset of -limit returns the `limit` messages AFTER it. An
+    # offset_date of 0 would mean "no offset", so the very start is offset_id=1.
+    offset_id = 1 if lo <= 0 else 0
+    offset_date = datetime.fromtimestamp(lo, UTC) if lo > 0 else None
+    last_id = 0
+    while True:
+        request = functions.messages.GetHistoryRequest(
+            peer=peer,
+            offset_id=offset_id,
+            offset_date=offset_date,
+            add_offset=-page_size,
+            limit=page_size,
+            max_id=0,
+            min_id=0,
+            hash=0,
+        )
+        try:
+            result = await client(request)
+        except Exception as exc:
+            raise translate(exc, dialog_id) from exc
+        entities = {_marked(e): e for e in itertools.chain(result.users, result.chats)}
+        records: list[MessageRecord] = []
+        done = not result.messages or isinstance(result, types.messages.Messages)
+        for message in reversed(result.messages):
+            if isinstance(message, types.MessageEmpty) or message.id <= last_id:
+                continue
+            epoch = int(message.date.timestamp())
+            if epoch > hi:
+                done = True
+                break
+            if epoch < lo:
+                continue
+            record = to_record(owner, dialog_id, message, entities)
+            if record is not None:
+                records.append(record)
+                last_id = record.id
+        if not records:
+            done = True  # Telethon's rule too: a page with nothing new ends the walk
+        yield Page(records, done)
+        if done:
+            return
+        offset_id, offset_date = last_id + 1, None

@@ -1,0 +1,131 @@
+"""The exact message cache on the `messages` ItemTable, per username and dialog.
+
+Keys (username is validated, so it can contain no '#'):
+- messages: pk `msg#<username>#<dialog_id>`, sk `<YYYY-MM-DDTHH:MM:SS>#<id, 12 digits>`,
+  attribute `j` = the message's spec JSON, serialized once, so streaming from the cache
+  decodes one string per message and never re-encodes it;
+- coverage: pk `cov#<username>#<dialog_id>`, sk `intervals`, attribute `iv` = merged
+  inclusive epoch-second intervals, `v` = a version for compare-and-set, so concurrent
+  requests never lose each other's coverage.
+Coverage is only ever extended over ranges whose messages are all stored already.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from tgscraper.history.coverage import Interval, merge
+from tgscraper.history.record import MessageRecord, sort_key
+from tgscraper.storage.ports import ConditionFailed, ItemTable
+
+_COVERAGE_SK = "intervals"
+_CAS_RETRIES = 20
+
+
+def _iso(epoch: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(epoch))
+
+
+def sk_floor(epoch: int) -> str:
+    """Lowest sort key of a second."""
+    return f"{_iso(epoch)}#"
+
+
+def sk_ceiling(epoch: int) -> str:
+    """Highest sort key of a second."""
+    return f"{_iso(epoch)}#~"
+
+
+def sk_after(epoch: int, message_id: int) -> str:
+    """Lowest sort key strictly after the message (epoch, message_id)."""
+    return sort_key(_iso(epoch), message_id + 1)
+
+
+def message_sk(record: MessageRecord) -> str:
+    return sort_key(_iso(record.date), record.id)
+
+
+def message_id_of(sk: str) -> int:
+    return int(sk.rsplit("#", 1)[1])
+
+
+@dataclass(frozen=True)
+class CachedMessage:
+    sk: str
+    json: str
+
+
+class MessageCache:
+    """Messages and coverage of one (username, dialog)."""
+
+    def __init__(self, table: ItemTable, username: str, dialog_id: int) -> None:
+        self._table = table
+        self.username = username
+        self.dialog_id = dialog_id
+        self._pk = f"msg#{username}#{dialog_id}"
+        self._cov_pk = f"cov#{username}#{dialog_id}"
+
+    # -- coverage ----------------------------------------------------------------------
+    def coverage(self) -> list[Interval]:
+        item = self._table.get(self._cov_pk, _COVERAGE_SK)
+        if item is None:
+            return []
+        return [(int(lo), int(hi)) for lo, hi in item.get("iv", [])]
+
+    def add_coverage(self, lo: int, hi: int) -> None:
+        """Merge [lo, hi] into the coverage (compare-and-set, retried on a race)."""
+        if lo > hi:
+            return
+        for _ in range(_CAS_RETRIES):
+            item = self._table.get(self._cov_pk, _COVERAGE_SK)
+            current = [] if item is None else [(int(a), int(b)) for a, b in item.get("iv", [])]
+            merged = merge([*current, (lo, hi)])
+            if merged == current:
+                return
+            version = 0 if item is None else int(item.get("v", 0))
+            new = {
+                "pk": self._cov_pk,
+                "sk": _COVERAGE_SK,
+                "iv": [[a, b] for a, b in merged],
+                "v": version + 1,
+            }
+            try:
+                if item is None:
+                    self._table.put(new, if_absent=True)
+                else:
+                    self._table.put(new, expect={"v": version})
+                return
+            except ConditionFailed:
+                continue
+        raise ConditionFailed("coverage kept changing under concurrent writers")
+
+    # -- messages ----------------------------------------------------------------------
+    def scan(self, lo: int, hi: int, *, after_id: int = 0) -> Iterator[CachedMessage]:
+        """Cached messages with lo <= date <= hi in (date, id) order, lazily (keyset pages);
+        `after_id` skips the messages of second `lo` whose id is <= after_id."""
+        start = sort_key(_iso(lo), after_id + 1) if after_id else sk_floor(lo)
+        for item in self._table.query(self._pk, sk_from=start, sk_to=sk_ceiling(hi)):
+            yield CachedMessage(item["sk"], item["j"])
+
+    def store_page(
+        self, records: Iterable[MessageRecord], *, replace_from: str, replace_to: str
+    ) -> None:
+        """Store one fetched page and make the cache exact over [replace_from, replace_to]:
+        any cached message in that sort-key span that Telegram no longer returned was
+        deleted on Telegram (or belongs to an interrupted earlier walk) and is removed."""
+        items = [{"pk": self._pk, "sk": message_sk(r), "j": r.json} for r in records]
+        keep = {item["sk"] for item in items}
+        stale = [
+            (self._pk, item["sk"])
+            for item in self._table.query(self._pk, sk_from=replace_from, sk_to=replace_to)
+            if item["sk"] not in keep
+        ]
+        self._table.put_many(items)
+        if stale:
+            self._table.delete_many(stale)
+
+    def put_records(self, records: Iterable[MessageRecord]) -> None:
+        """Plain bulk write (benchmarks and tests fill the cache with it)."""
+        self._table.put_many({"pk": self._pk, "sk": message_sk(r), "j": r.json} for r in records)
