@@ -14,12 +14,14 @@ from typing import TYPE_CHECKING, Any
 from telethon.crypto import AuthKey
 from telethon.tl import types as T
 
-from .controls import RequestMatcher
+from .accounts import AuthRegistry
+from .controls import Controls, RequestMatcher
 from .models import MediaRec, MessageRec
 from .srp import PasswordRecord
+from .world import World
 
 if TYPE_CHECKING:
-    from .server import SimulatedTelegram
+    from .sender import SimSender
 
 
 def parse_token(token: bytes | str) -> bytes:
@@ -31,10 +33,20 @@ def parse_token(token: bytes | str) -> bytes:
 
 
 class SimActions:
-    """Mixin: every method here mutates the shared sim state."""
+    """Mixin: every method here mutates the shared sim state.
+
+    The attributes below are provided by ``SimulatedTelegram.__init__``.
+    """
+
+    world: World
+    auth: AuthRegistry
+    controls: Controls
+    denied: set[int]
+    file_ref_epoch: int
+    _senders: set[SimSender]
 
     def approve_qr(
-        self: SimulatedTelegram,
+        self,
         token: bytes | str,
         user_id: int | None = None,
         dc_id: int | None = None,
@@ -59,7 +71,7 @@ class SimActions:
                 sender.push_update(update)
 
     def set_password(
-        self: SimulatedTelegram,
+        self,
         password: str | None,
         user_id: int | None = None,
         hint: str | None = None,
@@ -74,7 +86,7 @@ class SimActions:
             self.world.password = password
 
     def flood(
-        self: SimulatedTelegram,
+        self,
         request: RequestMatcher,
         seconds: int,
         *,
@@ -84,18 +96,16 @@ class SimActions:
         """After ``after`` matching requests, answer ``times`` of them with FLOOD_WAIT_X."""
         self.controls.flood(request, seconds, after=after, times=times)
 
-    def disconnect_after(
-        self: SimulatedTelegram, request: RequestMatcher, n: int, *, times: int = 1
-    ) -> None:
+    def disconnect_after(self, request: RequestMatcher, n: int, *, times: int = 1) -> None:
         """Drop the connection (ConnectionError) on the (n+1)-th matching request."""
         self.controls.disconnect_after(request, n, times=times)
 
-    def expire_file_references(self: SimulatedTelegram) -> None:
+    def expire_file_references(self) -> None:
         """Invalidate every file reference handed out so far."""
         self.file_ref_epoch += 1
 
     def add_message(
-        self: SimulatedTelegram,
+        self,
         peer_id: int,
         text: str = "",
         *,
@@ -107,22 +117,22 @@ class SimActions:
         return self.world.add_message(peer_id, text, date=date, media=media, **kwargs)
 
     def edit_message(
-        self: SimulatedTelegram, peer_id: int, msg_id: int, text: str, date: datetime | None = None
+        self, peer_id: int, msg_id: int, text: str, date: datetime | None = None
     ) -> MessageRec:
         when = (date or datetime.now(UTC)).replace(microsecond=0)
         return self.world.history(peer_id).edit(msg_id, text, when)
 
-    def delete_message(self: SimulatedTelegram, peer_id: int, msg_id: int) -> None:
+    def delete_message(self, peer_id: int, msg_id: int) -> None:
         self.world.history(peer_id).delete(msg_id)
 
-    def deny(self: SimulatedTelegram, peer_id: int) -> None:
+    def deny(self, peer_id: int) -> None:
         """Ban the account from a channel/supergroup: its requests fail with CHANNEL_PRIVATE."""
         self.denied.add(peer_id)
 
-    def allow(self: SimulatedTelegram, peer_id: int) -> None:
+    def allow(self, peer_id: int) -> None:
         self.denied.discard(peer_id)
 
-    def revoke(self: SimulatedTelegram, auth_key: bytes | AuthKey | None = None) -> None:
+    def revoke(self, auth_key: bytes | AuthKey | None = None) -> None:
         """Terminate a session (``None``: all of them): AUTH_KEY_UNREGISTERED from then on."""
         if isinstance(auth_key, AuthKey):
             auth_key = auth_key.key

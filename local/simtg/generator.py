@@ -8,134 +8,46 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from .content import POST_AUTHORS, ContentContext, access_hash_for, hash_int
+from . import names
+from .content import ContentContext, access_hash_for, hash_int
 from .models import ChatKind, ChatRec, DialogKind, DialogRec, FolderRec, UserRec
 from .world import World
 
-_FIRST = [
-    "Alice",
-    "Bob",
-    "Иван",
-    "Мария",
-    "José",
-    "Zoë",
-    "François",
-    "Ольга",
-    "Chen",
-    "Aiko",
-    "Søren",
-    "Łukasz",
-    "Emma",
-    "Noah",
-    "Дмитрий",
-    "Ana",
-    "Jürgen",
-    "Renée",
-    "Omar",
-    "Lucía",
-]
-_LAST = [
-    "Smith",
-    "Петров",
-    "García",
-    "Müller",
-    "Dubois",
-    None,
-    "Kowalski",
-    "Tanaka",
-    "Иванова",
-    None,
-    "O'Brien",
-    "Nørgaard",
-]
-_GROUP_TITLES = [
-    "Family 👨‍👩‍👧",
-    "Weekend hiking",
-    "Одноклассники",
-    "Book club 📚",
-    "Flat 4B",
-    "Équipe projet",
-    "Board games",
-    "Футбол по средам",
-    "Wedding planning 💍",
-]
-_SUPER_TITLES = [
-    "Python Devs 🐍",
-    "Rust Community",
-    "Криптотрейдеры",
-    "Remote Work Café ☕",
-    "Photography Lovers 📷",
-    "Español para todos",
-    "DevOps Chat",
-    "Инвесторы",
-    "Machine Learning 🤖",
-    "Startup Founders",
-    "Linux Users",
-    "Gamers United 🎮",
-]
-_CHANNEL_TITLES = [
-    "Crypto News",
-    "Новости Москвы",
-    "Tech Daily 💻",
-    "Le Monde Éco",
-    "Rocket Launches 🚀",
-    "Спорт Экспресс",
-    "Weather Alerts ⛈",
-    "Music Charts 🎵",
-    "Книжная полка",
-    "Travel Deals ✈️",
-    "Física Cuántica",
-    "Memes 😂",
-    "World Politics",
-    "Кино и сериалы 🎬",
-    "Daily Quotes ✨",
-    "Science Digest 🔬",
-]
-_FOLDERS = [
-    ("Work 💼", "💼"),
-    ("Новости", "📰"),
-    ("Bots & Contacts", "🤖"),
-    ("Unread", "📬"),
-    ("Café ☕", "☕"),
-    ("Family", "🏠"),
-]
+_PARTICIPANTS = {"group": (2, 12), "supergroup": (20, 20_000), "channel": (50, 400_000)}
 
 
 def _unique(rng: random.Random, lo: int, hi: int, used: set[int]) -> int:
     while True:
-        v = rng.randint(lo, hi)
-        if v not in used:
-            used.add(v)
-            return v
-
-
-def _title(pool: list[str], i: int) -> str:
-    return pool[i % len(pool)] + ("" if i < len(pool) else f" #{i // len(pool) + 1}")
+        value = rng.randint(lo, hi)
+        if value not in used:
+            return value
 
 
 def make_user(world: World, rng: random.Random, *, bot: bool = False, i: int = 0) -> UserRec:
-    used = set(world.users)
-    uid = _unique(rng, 100_000_000, 7_999_999_999, used)
+    uid = _unique(rng, 100_000_000, 7_999_999_999, set(world.users))
+    ahash = access_hash_for(world.seed, "user", uid)
     if bot:
-        name = f"{['Weather', 'News', 'Quiz', 'Helper', 'Translate', 'Music'][i % 6]}Bot"
+        name = f"{names.BOT_NAMES[i % len(names.BOT_NAMES)]}Bot"
         user = UserRec(
             uid,
-            access_hash_for(world.seed, "user", uid),
+            ahash,
             name,
-            None,
             username=f"{name.lower()}{i}_bot",
             bot=True,
             verified=rng.random() < 0.4,
         )
     else:
-        first, last = rng.choice(_FIRST), rng.choice(_LAST)
-        username = f"{first.lower()}_{uid % 10000}" if rng.random() < 0.6 else None
-        if username and not username.isascii():
-            username = f"user_{uid % 100000}"
+        first, last = rng.choice(names.FIRST_NAMES), rng.choice(names.LAST_NAMES)
+        username = None
+        if rng.random() < 0.6:
+            username = (
+                f"{first.lower()}_{uid % 10000}" if first.isascii() else f"user_{uid % 99999}"
+            )
         user = UserRec(
             uid,
-            access_hash_for(world.seed, "user", uid),
+            ahash,
             first,
             last,
             username=username,
@@ -147,13 +59,14 @@ def make_user(world: World, rng: random.Random, *, bot: bool = False, i: int = 0
     return user
 
 
-def _dates(
+def _span(
     world: World,
     rng: random.Random,
     years: int,
     created: datetime | None,
     last_date: datetime | None,
 ) -> tuple[datetime, datetime]:
+    """First/last message dates: within ``years``, never before the chat existed."""
     start = world.now - timedelta(days=365 * years)
     if created is not None and created > start:
         start = created
@@ -182,16 +95,15 @@ def make_dialog(
     pinned: bool = False,
     rng: random.Random | None = None,
 ) -> DialogRec:
-    """Create the entity (if needed) and the dialog, and register it with the world."""
+    """Create the entity (unless given) and its dialog, and register both with the world."""
     rng = rng or world.rng
-    index = len(world.dialogs)
     me = world.me.id
     channels = [c.peer_id for c in world.chats.values() if c.kind == "channel"]
     humans = [u.id for u in world.users.values() if not u.bot and not u.is_self]
     ctx = ContentContext(
         world.seed,
         0,
-        index,
+        len(world.dialogs),
         kind,
         me,
         fwd_channels=channels,
@@ -202,7 +114,7 @@ def make_dialog(
         if kind == "saved":
             user = world.me
         elif user is None:
-            user = make_user(world, rng, bot=kind == "bot", i=index)
+            user = make_user(world, rng, bot=kind == "bot", i=len(world.dialogs))
             if title:
                 user.first_name, user.last_name = title, None
         dialog = DialogRec(
@@ -215,26 +127,27 @@ def make_dialog(
             contact=user.contact,
         )
         ctx.partner_id = user.id
-        start, end = _dates(world, rng, years, created, last_date)
+        start, end = _span(world, rng, years, created, last_date)
     else:
-        chat_kind: ChatKind = kind  # type: ignore[assignment]
-        lo_hi = {"group": (2, 12), "supergroup": (20, 20_000), "channel": (50, 400_000)}[kind]
-        count = participants or int(lo_hi[0] * (lo_hi[1] / lo_hi[0]) ** rng.random())
+        lo, hi = _PARTICIPANTS[kind]
+        count = participants or int(lo * (hi / lo) ** rng.random())
         if created is None:
-            created = (world.now - timedelta(days=rng.uniform(30, 365 * years))).replace(microsecond=0)
-        start, end = _dates(world, rng, years, created, last_date)
+            created = world.now - timedelta(days=rng.uniform(30, 365 * years))
+        created = created.replace(microsecond=0)  # Telegram dates are whole seconds
+        start, end = _span(world, rng, years, created, last_date)
         cid = _unique(rng, 1_000_000_000, 2_499_999_999, set(world.chats))
         if kind == "group":
             cid = cid % 999_999_000 + 1000
         pool = humans or [me]
         members = [me, *rng.sample(pool, min(len(pool), max(1, min(count, 12) - 1)))]
+        chat_kind: ChatKind = kind  # type: ignore[assignment]
         chat = ChatRec(
             cid,
             0 if kind == "group" else access_hash_for(world.seed, "chan", cid),
             chat_kind,
             title or f"Chat {cid}",
-            created or start,
-            count if kind != "group" else len(members),
+            created,
+            len(members) if kind == "group" else count,
             username=username,
             verified=verified,
             creator=creator,
@@ -260,6 +173,18 @@ def make_dialog(
     return world.register_dialog(dialog, ctx, messages, start, end)
 
 
+class _Flags(NamedTuple):
+    archived: bool
+    muted: bool
+    unread: int
+    creator: bool
+
+
+def _flags(rng: random.Random) -> _Flags:
+    unread = rng.randint(1, 60) if rng.random() < 0.4 else 0
+    return _Flags(rng.random() < 0.15, rng.random() < 0.25, unread, rng.random() < 0.2)
+
+
 def generate_world(
     seed: int,
     *,
@@ -275,61 +200,60 @@ def generate_world(
     now: datetime,
 ) -> World:
     rng = random.Random(hash_int(seed, "generate"))
-    me = UserRec(0, 0, "Sim", "User", username="sim_user", phone="15550100000", is_self=True)
-    me.id = rng.randint(100_000_000, 7_999_999_999)
-    me.access_hash = access_hash_for(seed, "user", me.id)
+    uid = rng.randint(100_000_000, 7_999_999_999)
+    me = UserRec(
+        uid,
+        access_hash_for(seed, "user", uid),
+        "Sim",
+        "User",
+        username="sim_user",
+        phone="15550100000",
+        is_self=True,
+    )
     world = World(seed, me, now)
     world.password = password
     people = [make_user(world, rng, i=i) for i in range(users)]
 
-    def n_msgs() -> int:
-        return rng.randint(*messages)
-
-    def flags(kind: str) -> dict[str, object]:
-        has_unread = rng.random() < 0.4
-        return {
-            "archived": rng.random() < 0.15,
-            "muted": rng.random() < 0.25,
-            "unread": rng.randint(1, 60) if has_unread else 0,
-            "years": years,
-            "rng": rng,
-            "creator": kind != "channel_ext" and rng.random() < 0.2,
-        }
+    def add(kind: DialogKind, count: int, **extra: Any) -> None:
+        f = _flags(rng)
+        creator = f.creator and kind in ("group", "supergroup", "channel")
+        make_dialog(
+            world,
+            kind,
+            count,
+            archived=f.archived,
+            muted=f.muted,
+            unread=f.unread,
+            creator=creator,
+            years=years,
+            rng=rng,
+            **extra,
+        )  # type: ignore[arg-type]
 
     # Channels first so that later dialogs can forward from them.
     for i in range(channels):
-        f = flags("channel")
-        make_dialog(
-            world,
+        add(
             "channel",
-            n_msgs(),
-            title=_title(_CHANNEL_TITLES, i),
-            username=None if f["creator"] else f"sim_channel_{i}",
+            rng.randint(*messages),
+            title=names.pick_title(names.CHANNEL_TITLES, i),
+            username=f"sim_channel_{i}" if rng.random() < 0.8 else None,
             verified=rng.random() < 0.25,
-            **f,
-        )  # type: ignore[arg-type]
+        )
     for i in range(supergroups):
-        f = flags("supergroup")
-        make_dialog(
-            world,
+        add(
             "supergroup",
-            n_msgs(),
-            title=_title(_SUPER_TITLES, i),
+            rng.randint(*messages),
+            title=names.pick_title(names.SUPERGROUP_TITLES, i),
             username=f"sim_group_{i}" if rng.random() < 0.5 else None,
-            **f,
-        )  # type: ignore[arg-type]
+        )
     for i in range(groups):
-        make_dialog(world, "group", n_msgs(), title=_title(_GROUP_TITLES, i), **flags("group"))  # type: ignore[arg-type]
+        add("group", rng.randint(*messages), title=names.pick_title(names.GROUP_TITLES, i))
     for user in people:
         if rng.random() < 0.85:
-            f = flags("user")
-            f["creator"] = False
-            make_dialog(world, "user", n_msgs(), user=user, **f)  # type: ignore[arg-type]
-    for i in range(bots):
-        f = flags("bot")
-        f["creator"] = False
-        make_dialog(world, "bot", max(2, n_msgs() // 4), **f)  # type: ignore[arg-type]
-    make_dialog(world, "saved", n_msgs(), years=years, rng=rng, pinned=True)
+            add("user", rng.randint(*messages), user=user)
+    for _ in range(bots):
+        add("bot", max(2, rng.randint(*messages) // 4))
+    make_dialog(world, "saved", rng.randint(*messages), years=years, rng=rng, pinned=True)
     main = [d for d in world.dialogs if not d.archived and d.kind == "channel"]
     if main:
         main[0].pinned = True
@@ -338,12 +262,13 @@ def generate_world(
 
 
 def _make_folders(world: World, rng: random.Random, count: int) -> None:
+    """Folders covering include/exclude/pinned peers and every flag combination style."""
     chats = [d.peer_id for d in world.dialogs if d.kind in ("group", "supergroup")]
     chans = [d.peer_id for d in world.dialogs if d.kind == "channel"]
     everyone = [d.peer_id for d in world.dialogs if d.kind != "saved"]
     for i in range(count):
-        title, emoji = _FOLDERS[i % len(_FOLDERS)]
-        folder = FolderRec(i + 2, title if i < len(_FOLDERS) else f"{title} {i}", emoji)
+        title, emoji = names.FOLDERS[i % len(names.FOLDERS)]
+        folder = FolderRec(i + 2, title if i < len(names.FOLDERS) else f"{title} {i}", emoji)
         style = i % 6
         if style == 0:
             folder.include_peers = rng.sample(chats, min(4, len(chats)))
@@ -358,6 +283,3 @@ def _make_folders(world: World, rng: random.Random, count: int) -> None:
         else:
             folder.include_peers = rng.sample(everyone, min(5, len(everyone)))
         world.folders.append(folder)
-
-
-__all__ = ["POST_AUTHORS", "generate_world", "make_dialog", "make_user"]

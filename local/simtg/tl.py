@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from datetime import UTC, datetime
 
 from telethon.tl import types as T
@@ -202,8 +204,8 @@ def folder(world: World, rec: FolderRec) -> T.DialogFilter:
 def entities_for(
     world: World,
     messages: list[MessageRec],
-    extra_peers: list[int] = (),
-    denied: set[int] = frozenset(),  # type: ignore[assignment]
+    extra_peers: Sequence[int] = (),
+    denied: AbstractSet[int] = frozenset(),
 ) -> tuple[list[T.TypeUser], list[T.TypeChat]]:
     """Users and chats mentioned by messages (peers, senders, forward sources)."""
     ids: set[int] = set(extra_peers)

@@ -34,9 +34,9 @@ def export_login_token(ctx: Ctx, req: Any) -> Any:
     if state.password_user is not None:
         raise _password_needed()
     if state.approved is not None:
-        user_id, dc_id, token = state.approved
+        user_id, dc_id, scanned = state.approved
         if dc_id != state.dc_id:
-            return T.auth.LoginTokenMigrateTo(dc_id, token)
+            return T.auth.LoginTokenMigrateTo(dc_id, scanned)
         if not ctx.sim.auth.login(state, user_id):
             raise _password_needed()
         return T.auth.LoginTokenSuccess(_authorization(ctx, user_id))

@@ -32,8 +32,7 @@ async def test_fresh_client_gets_random_auth_key_and_is_unauthorized(
         await client.disconnect()
 
 
-async def test_same_key_in_a_new_client_is_recognised(sim: SimulatedTelegram,
-                                                      world: World) -> None:
+async def test_same_key_in_a_new_client_is_recognised(sim: SimulatedTelegram, world: World) -> None:
     first = sim.client(StringSession())
     first.session.set_dc(2, "149.154.167.51", 443)
     first.session.auth_key = sim.authorized_session().auth_key
@@ -61,8 +60,7 @@ async def test_qr_login(sim: SimulatedTelegram, world: World) -> None:
         await client.disconnect()
 
 
-async def test_qr_login_migrates_to_the_approving_dc(sim: SimulatedTelegram,
-                                                     world: World) -> None:
+async def test_qr_login_migrates_to_the_approving_dc(sim: SimulatedTelegram, world: World) -> None:
     client = await _qr_client(sim)
     try:
         qr = await client.qr_login()
@@ -77,8 +75,7 @@ async def test_qr_login_migrates_to_the_approving_dc(sim: SimulatedTelegram,
         await client.disconnect()
 
 
-async def test_stateless_qr_polling_with_a_stored_key(sim: SimulatedTelegram,
-                                                      world: World) -> None:
+async def test_stateless_qr_polling_with_a_stored_key(sim: SimulatedTelegram, world: World) -> None:
     """Each poll is a new client built from the stored temporary key (Lambda style)."""
     first = sim.client(StringSession())
     await first.connect()

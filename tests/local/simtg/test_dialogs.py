@@ -76,8 +76,9 @@ async def test_dialog_filters(client: TelegramClient, world: World) -> None:
         assert bool(f.exclude_muted) == rec.exclude_muted
 
 
-async def test_get_entity_paths(client: TelegramClient, sim: SimulatedTelegram,
-                                world: World) -> None:
+async def test_get_entity_paths(
+    client: TelegramClient, sim: SimulatedTelegram, world: World
+) -> None:
     named = next(c for c in world.chats.values() if c.username and c.kind == "channel")
     sim.reset_requests()
     ent = await client.get_entity(named.username)
@@ -94,8 +95,9 @@ async def test_get_entity_paths(client: TelegramClient, sim: SimulatedTelegram,
 
 async def test_full_channel_and_chat(client: TelegramClient, world: World) -> None:
     chan = next(c for c in world.chats.values() if c.kind == "channel")
-    full = await client(functions.channels.GetFullChannelRequest(
-        types.InputChannel(chan.id, chan.access_hash)))
+    full = await client(
+        functions.channels.GetFullChannelRequest(types.InputChannel(chan.id, chan.access_hash))
+    )
     assert full.full_chat.participants_count == chan.participants_count
     group = next(c for c in world.chats.values() if c.kind == "group")
     full_chat = await client(functions.messages.GetFullChatRequest(group.id))
@@ -103,8 +105,9 @@ async def test_full_channel_and_chat(client: TelegramClient, world: World) -> No
     assert ids == set(group.member_ids)
 
 
-async def test_cached_entities_need_no_request(client: TelegramClient,
-                                               sim: SimulatedTelegram) -> None:
+async def test_cached_entities_need_no_request(
+    client: TelegramClient, sim: SimulatedTelegram
+) -> None:
     dialogs = await client.get_dialogs()
     sim.reset_requests()
     for d in dialogs[:5]:

@@ -18,8 +18,9 @@ def _big_channel(world: World) -> DialogRec:
     return max((d for d in world.dialogs if d.kind == "channel"), key=lambda d: d.message_count)
 
 
-async def test_flood_wait_after_n_requests(client: TelegramClient, sim: SimulatedTelegram,
-                                           world: World) -> None:
+async def test_flood_wait_after_n_requests(
+    client: TelegramClient, sim: SimulatedTelegram, world: World
+) -> None:
     chan = world.add_dialog("channel", 450, title="Flooded")
     await client.get_dialogs()
     client.flood_sleep_threshold = 0
@@ -56,8 +57,9 @@ async def test_disconnect_in_the_middle_of_a_history_walk(
     assert got + rest == [m.id for m in reversed(world.messages(chan.peer_id))]
 
 
-async def test_channel_private(client: TelegramClient, sim: SimulatedTelegram,
-                               world: World) -> None:
+async def test_channel_private(
+    client: TelegramClient, sim: SimulatedTelegram, world: World
+) -> None:
     chan = _big_channel(world)
     sim.deny(chan.peer_id)
     with pytest.raises(errors.ChannelPrivateError):
@@ -67,12 +69,18 @@ async def test_channel_private(client: TelegramClient, sim: SimulatedTelegram,
 
 async def test_unknown_peers(client: TelegramClient, world: World) -> None:
     with pytest.raises(errors.PeerIdInvalidError):
-        await client(functions.messages.GetHistoryRequest(
-            types.InputPeerUser(424242, 1), 0, None, 0, 1, 0, 0, 0))
+        await client(
+            functions.messages.GetHistoryRequest(
+                types.InputPeerUser(424242, 1), 0, None, 0, 1, 0, 0, 0
+            )
+        )
     chan = _big_channel(world)
     with pytest.raises(errors.ChannelInvalidError):
-        await client(functions.channels.GetFullChannelRequest(
-            types.InputChannel(world.chats[chan.entity_id].id, 12345)))
+        await client(
+            functions.channels.GetFullChannelRequest(
+                types.InputChannel(world.chats[chan.entity_id].id, 12345)
+            )
+        )
 
 
 async def test_latency_is_awaited(client: TelegramClient, sim: SimulatedTelegram) -> None:
@@ -82,8 +90,9 @@ async def test_latency_is_awaited(client: TelegramClient, sim: SimulatedTelegram
     assert time.perf_counter() - start >= 0.05
 
 
-async def test_request_counter(client: TelegramClient, sim: SimulatedTelegram,
-                               world: World) -> None:
+async def test_request_counter(
+    client: TelegramClient, sim: SimulatedTelegram, world: World
+) -> None:
     sim.reset_requests()
     assert sum(sim.requests.values()) == 0
     await client.get_messages(_big_channel(world).peer_id, limit=5)
@@ -92,8 +101,9 @@ async def test_request_counter(client: TelegramClient, sim: SimulatedTelegram,
 
 
 def test_malformed_objects_fail_in_the_round_trip() -> None:
-    bad = types.Message(id=1, peer_id=types.PeerUser(1), date=datetime.now(UTC), message="x",
-                        views=5)  # views without forwards is not valid TL
+    bad = types.Message(
+        id=1, peer_id=types.PeerUser(1), date=datetime.now(UTC), message="x", views=5
+    )  # views without forwards is not valid TL
     with pytest.raises(AssertionError):
         round_trip(functions.help.GetConfigRequest(), bad)
 

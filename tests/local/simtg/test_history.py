@@ -21,7 +21,11 @@ async def test_full_history_newest_first(client: TelegramClient, world: World) -
     assert [m.id for m in got] == [m.id for m in expected]
     for m, rec in zip(got, expected, strict=True):
         assert (m.date, m.message, m.post_author, m.edit_date) == (
-            rec.date, rec.text, rec.post_author, rec.edit_date)
+            rec.date,
+            rec.text,
+            rec.post_author,
+            rec.edit_date,
+        )
         assert (m.fwd_from is not None) == (rec.fwd is not None)
         if rec.fwd is not None and rec.fwd.channel_post:
             assert m.fwd_from.channel_post == rec.fwd.channel_post
@@ -56,8 +60,9 @@ async def test_offset_date_both_directions(client: TelegramClient, world: World)
     pivot = recs[len(recs) // 2].date + timedelta(seconds=1)
     older = [m.id async for m in client.iter_messages(peer, offset_date=pivot, wait_time=0)]
     assert older == [m.id for m in reversed(recs) if m.date < pivot]
-    newer = [m.id async for m in client.iter_messages(peer, offset_date=pivot, reverse=True,
-                                                      wait_time=0)]
+    newer = [
+        m.id async for m in client.iter_messages(peer, offset_date=pivot, reverse=True, wait_time=0)
+    ]
     assert newer == [m.id for m in recs if m.date >= pivot]
 
 
@@ -66,8 +71,11 @@ async def test_total_counts(client: TelegramClient, world: World) -> None:
         d = _dialog(world, kind, 2)
         total = (await client.get_messages(d.peer_id, limit=0)).total
         assert total == d.message_count
-    user = next(d for d in world.dialogs if d.kind == "user" and d.last_message
-                and d.last_message.id != d.message_count)
+    user = next(
+        d
+        for d in world.dialogs
+        if d.kind == "user" and d.last_message and d.last_message.id != d.message_count
+    )
     assert (await client.get_messages(user.peer_id, limit=1))[0].id == user.last_message.id
 
 
@@ -83,8 +91,9 @@ async def test_get_messages_by_id(client: TelegramClient, world: World) -> None:
     assert await client.get_messages(chan.peer_id, ids=10**9) is None
 
 
-async def test_new_edited_deleted_messages(client: TelegramClient, sim: SimulatedTelegram,
-                                           world: World) -> None:
+async def test_new_edited_deleted_messages(
+    client: TelegramClient, sim: SimulatedTelegram, world: World
+) -> None:
     chan = _dialog(world, "channel")
     old_top = chan.last_message
     assert old_top is not None
@@ -100,8 +109,11 @@ async def test_new_edited_deleted_messages(client: TelegramClient, sim: Simulate
     assert top.id == old_top.id
     user = _dialog(world, "user", 2)
     dm = sim.add_message(user.peer_id, "hi there")
-    assert dm.id > max(d.last_message.id for d in world.dialogs  # type: ignore[union-attr]
-                       if d.kind in ("user", "bot", "group", "saved") and d is not user)
+    assert dm.id > max(
+        d.last_message.id
+        for d in world.dialogs  # type: ignore[union-attr]
+        if d.kind in ("user", "bot", "group", "saved") and d is not user
+    )
 
 
 async def test_messages_are_real_tl_objects(client: TelegramClient, world: World) -> None:

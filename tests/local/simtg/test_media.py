@@ -30,8 +30,9 @@ async def test_download_document_with_filename(client: TelegramClient, world: Wo
     assert await client.download_media(msg, bytes) == world.media_bytes(media)
 
 
-async def test_download_from_another_dc(client: TelegramClient, sim: SimulatedTelegram,
-                                        world: World) -> None:
+async def test_download_from_another_dc(
+    client: TelegramClient, sim: SimulatedTelegram, world: World
+) -> None:
     sim.reset_requests()
     for kind in ("photo", "document"):
         peer, msg_id, media = _media_message(world, kind, dc=4)
@@ -43,8 +44,9 @@ async def test_download_from_another_dc(client: TelegramClient, sim: SimulatedTe
     assert "FILE_MIGRATE" not in str(sim.requests)
 
 
-async def test_large_document_in_chunks(client: TelegramClient, sim: SimulatedTelegram,
-                                        world: World) -> None:
+async def test_large_document_in_chunks(
+    client: TelegramClient, sim: SimulatedTelegram, world: World
+) -> None:
     chan = next(d for d in world.dialogs if d.kind == "channel")
     media = world.new_media("document", 3 * 1024 * 1024 + 17, filename="big.bin")
     rec = sim.add_message(chan.peer_id, "big file", media=media)
@@ -55,9 +57,9 @@ async def test_large_document_in_chunks(client: TelegramClient, sim: SimulatedTe
     assert sim.requests["GetFileRequest"] >= 4
 
 
-async def test_photo_reference_expired_then_refetch(client: TelegramClient,
-                                                    sim: SimulatedTelegram,
-                                                    world: World) -> None:
+async def test_photo_reference_expired_then_refetch(
+    client: TelegramClient, sim: SimulatedTelegram, world: World
+) -> None:
     peer, msg_id, media = _media_message(world, "photo", dc=world.me.dc_id)
     msg = await client.get_messages(peer, ids=msg_id)
     sim.expire_file_references()
@@ -67,9 +69,9 @@ async def test_photo_reference_expired_then_refetch(client: TelegramClient,
     assert await client.download_media(fresh, bytes) == world.media_bytes(media)
 
 
-async def test_document_reference_refreshed_by_telethon(client: TelegramClient,
-                                                        sim: SimulatedTelegram,
-                                                        world: World) -> None:
+async def test_document_reference_refreshed_by_telethon(
+    client: TelegramClient, sim: SimulatedTelegram, world: World
+) -> None:
     peer, msg_id, media = _media_message(world, "document", dc=world.me.dc_id)
     msg = await client.get_messages(peer, ids=msg_id)
     sim.expire_file_references()

@@ -14,8 +14,18 @@ def _fingerprint(world: World) -> list[tuple[object, ...]]:
     out: list[tuple[object, ...]] = []
     for d in world.dialogs:
         msgs = world.messages(d.peer_id)
-        out.append((d.peer_id, d.kind, d.title, d.archived, d.muted, d.unread_count, len(msgs),
-                    [(m.id, m.date, m.text, m.sender_id, m.media and m.media.size) for m in msgs]))
+        out.append(
+            (
+                d.peer_id,
+                d.kind,
+                d.title,
+                d.archived,
+                d.muted,
+                d.unread_count,
+                len(msgs),
+                [(m.id, m.date, m.text, m.sender_id, m.media and m.media.size) for m in msgs],
+            )
+        )
     return out
 
 
@@ -37,8 +47,13 @@ def test_world_has_every_kind_and_feature(world: World) -> None:
     assert any(m.fwd and m.fwd.from_id and m.fwd.from_id > 0 for m in msgs)
     assert any(m.reply_to for m in msgs)
     assert any(m.edit_date for m in msgs)
-    assert {m.media.kind for m in msgs if m.media} == {"photo", "document", "video", "voice",
-                                                        "sticker"}
+    assert {m.media.kind for m in msgs if m.media} == {
+        "photo",
+        "document",
+        "video",
+        "voice",
+        "sticker",
+    }
 
 
 def test_common_dialogs_share_one_id_counter(world: World) -> None:
