@@ -214,9 +214,9 @@ def generate_world(
     world.password = password
     people = [make_user(world, rng, i=i) for i in range(users)]
 
-    def add(kind: DialogKind, count: int, **extra: Any) -> None:
+    def add(kind: DialogKind, count: int, *, owned: bool = False, **extra: Any) -> None:
         f = _flags(rng)
-        creator = f.creator and kind in ("group", "supergroup", "channel")
+        creator = owned or (f.creator and kind in ("group", "supergroup", "channel"))
         make_dialog(
             world,
             kind,
@@ -238,6 +238,7 @@ def generate_world(
             title=names.pick_title(names.CHANNEL_TITLES, i),
             username=f"sim_channel_{i}" if rng.random() < 0.8 else None,
             verified=rng.random() < 0.25,
+            owned=i == channels - 1,  # at least one channel created by the account
         )
     for i in range(supergroups):
         add(
@@ -245,6 +246,7 @@ def generate_world(
             rng.randint(*messages),
             title=names.pick_title(names.SUPERGROUP_TITLES, i),
             username=f"sim_group_{i}" if rng.random() < 0.5 else None,
+            owned=i == 0,
         )
     for i in range(groups):
         add("group", rng.randint(*messages), title=names.pick_title(names.GROUP_TITLES, i))

@@ -40,6 +40,10 @@ def test_world_has_every_kind_and_feature(world: World) -> None:
     assert any(d.archived for d in world.dialogs)
     assert any(d.muted for d in world.dialogs)
     assert any(d.unread_count for d in world.dialogs)
+    assert any(d.is_creator and d.kind == "channel" for d in world.dialogs)
+    assert any(d.is_creator and d.kind == "supergroup" for d in world.dialogs)
+    assert any(d.verified for d in world.dialogs) and any(d.contact for d in world.dialogs)
+    assert any(d.username for d in world.dialogs) and any(not d.username for d in world.dialogs)
     assert any(not t.isascii() for t in (d.title for d in world.dialogs))
     assert len(world.folders) == 4
     msgs = [m for d in world.dialogs for m in world.messages(d.peer_id)]
