@@ -8,6 +8,7 @@ the account from a channel.
 from __future__ import annotations
 
 import base64
+import weakref
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -43,7 +44,7 @@ class SimActions:
     controls: Controls
     denied: set[int]
     file_ref_epoch: int
-    _senders: set[SimSender]
+    _senders: weakref.WeakSet[SimSender]
 
     def approve_qr(
         self,

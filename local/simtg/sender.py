@@ -160,5 +160,9 @@ class SimSender:
 
     def push_update(self, update: TLObject) -> None:
         """Deliver a server push (already round-tripped) to the client's update loop."""
-        if self.updates_queue is not None and self._connected:
+        if self.updates_queue is None or not self._connected:
+            return
+        try:
             self.updates_queue.put_nowait(BinaryReader(bytes(update)).tgread_object())
+        except RuntimeError:  # the client's event loop is already closed
+            self._drop(None)

@@ -9,6 +9,7 @@ serialization before the client sees it.
 from __future__ import annotations
 
 import types
+import weakref
 from collections import Counter, deque
 from typing import Any
 
@@ -57,7 +58,8 @@ class SimulatedTelegram(SimActions):
         self.request_log: deque[str] = deque(maxlen=10_000)
         self.denied: set[int] = set()
         self.file_ref_epoch = 0
-        self._senders: set[SimSender] = set()
+        # Live connections, for server pushes; weak so forgotten clients can be collected.
+        self._senders: weakref.WeakSet[SimSender] = weakref.WeakSet()
         if self.world.password:
             self.auth.passwords[self.world.me.id] = PasswordRecord.create(self.world.password)
 
