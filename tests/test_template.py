@@ -1,0 +1,453 @@
+"""template.yaml, read as data: routes, API auth, least privilege, storage hardening and
+Lambda limits. Each test states one deployment promise the README makes."""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.aws import TEMPLATE, load_template
+from tgscraper.config import Settings
+
+ROOT = TEMPLATE.parent
+T = load_template()
+RESOURCES: dict[str, Any] = T["Resources"]
+GLOBAL_FN: dict[str, Any] = T["Globals"]["Function"]
+
+# Handler function per endpoint group (the layer's services behind each is its code).
+GROUPS = {
+    "info": "InfoFunction",
+    "auth": "AuthFunction",
+    "dialogs": "DialogsFunction",
+    "history": "HistoryFunction",
+    "files": "FilesFunction",
+}
+
+# Every route of shared/spec/api-v3.md, plus the extras (QR image, login page).
+SPEC_ROUTES = {
+    ("GET", "/"): "InfoFunction",
+    ("GET", "/health"): "InfoFunction",
+    ("POST", "/api/v3/auth/qr"): "AuthFunction",
+    ("GET", "/api/v3/auth/qr/{token}"): "AuthFunction",
+    ("DELETE", "/api/v3/auth/qr/{token}"): "AuthFunction",
+    ("POST", "/api/v3/auth/qr/{token}/2fa"): "AuthFunction",
+    ("GET", "/api/v3/auth/qr/{token}/qr.svg"): "AuthFunction",
+    ("GET", "/login"): "AuthFunction",
+    ("GET", "/api/v3/search/dialogs"): "DialogsFunction",
+    ("GET", "/api/v3/folders"): "DialogsFunction",
+    ("GET", "/api/v3/history/{dialog_id}"): "HistoryFunction",
+    ("GET", "/api/v3/files/{uuid}"): "FilesFunction",
+}
+
+# /health for load balancers and uptime checks; /login is a static page that a browser
+# opens by navigation (no header possible): it asks for the key and sends it on each call.
+PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/login")}
+
+TABLES = ("SessionsTable", "QrTable", "MessagesTable", "MediaTable")
+
+READ = frozenset({"dynamodb:GetItem", "dynamodb:Query"})
+WRITE = frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"})
+RW = READ | WRITE
+SSM_CREDS = frozenset({"ssm:GetParameters"})
+KMS = frozenset({"kms:Decrypt"})
+TELEGRAM = {"ssm:TelegramCredentials": SSM_CREDS, "kms:via-ssm": KMS}
+# Write access to the sessions table restricted by dynamodb:Attributes (see template).
+SESSIONS_CACHE_AND_LEASE = "SessionsTable[entity cache + lease attributes]"
+
+# What each function's role may do, resource by resource; nothing else.
+EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
+    "InfoFunction": {},
+    "AuthorizerFunction": {
+        "ssm:ApiKeyParameter": frozenset({"ssm:GetParameter"}),
+        "kms:via-ssm": KMS,
+    },
+    "AuthFunction": {"SessionsTable": RW, "QrTable": RW, **TELEGRAM},
+    "DialogsFunction": {
+        "SessionsTable": READ,
+        SESSIONS_CACHE_AND_LEASE: WRITE,
+        "MessagesTable": RW,
+        **TELEGRAM,
+    },
+    "HistoryFunction": {
+        "SessionsTable": READ,
+        SESSIONS_CACHE_AND_LEASE: WRITE,
+        "MessagesTable": RW,
+        "MediaTable": frozenset({"dynamodb:BatchWriteItem"}),
+        **TELEGRAM,
+    },
+    "FilesFunction": {
+        "SessionsTable": READ,
+        SESSIONS_CACHE_AND_LEASE: WRITE,
+        "MediaTable": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}),
+        "MediaBucket/*": frozenset({"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}),
+        "MediaBucket": frozenset({"s3:ListBucket"}),
+        **TELEGRAM,
+    },
+    "HistoryStreamFunction": {
+        "SessionsTable": READ,
+        SESSIONS_CACHE_AND_LEASE: WRITE,
+        "MessagesTable": RW,
+        "MediaTable": frozenset({"dynamodb:BatchWriteItem"}),
+        **TELEGRAM,
+        "ssm:ApiKeyParameter": frozenset({"ssm:GetParameter"}),
+    },
+}
+
+# Login attributes (tgscraper/storage/item_sessions.py): never writable outside auth.
+LOGIN_ATTRIBUTES = {"auth_key", "dc_id", "server_address", "port"}
+
+
+# -- helpers -------------------------------------------------------------------------------
+def _functions() -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
+
+
+def _prop(fn: str, name: str) -> Any:
+    props = RESOURCES[fn]["Properties"]
+    return props.get(name, GLOBAL_FN.get(name))
+
+
+def _routes() -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
+    """(METHOD, path) -> (function, event properties), for every HttpApi event."""
+    out: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
+    for fn, res in _functions().items():
+        for event in res["Properties"].get("Events", {}).values():
+            assert event["Type"] == "HttpApi", f"{fn}: every route is on the one HTTP API"
+            props = event.get("Properties", {})
+            key = (str(props.get("Method", "ANY")).upper(), str(props.get("Path", "$default")))
+            assert key not in out, f"route {key} is mapped twice"
+            out[key] = (fn, props)
+    return out
+
+
+def _resource_name(resource: Any) -> str:
+    """A readable name for a policy Resource: logical id, parameter or key scope."""
+    if isinstance(resource, dict) and "GetAtt" in resource:
+        target = resource["GetAtt"]
+        return str(target if isinstance(target, str) else target[0]).removesuffix(".Arn")
+    text = resource["Sub"] if isinstance(resource, dict) and "Sub" in resource else resource
+    assert isinstance(text, str), f"unexpected policy resource {resource!r}"
+    if ":ssm:" in text:
+        param = text.split("parameter", 1)[1]
+        assert param.startswith("${") and param.endswith("}"), text
+        name = param[2:-1]
+        return "ssm:TelegramCredentials" if name.startswith("TelegramApi") else f"ssm:{name}"
+    if ":kms:" in text:
+        return "kms:via-ssm"
+    if text.startswith("${") and ".Arn}" in text:
+        logical, rest = text[2:].split(".Arn}", 1)
+        return logical + rest
+    return text
+
+
+def _statements(fn: str) -> list[dict[str, Any]]:
+    policies = RESOURCES[fn]["Properties"].get("Policies", [])
+    statements: list[dict[str, Any]] = []
+    for policy in policies:
+        assert isinstance(policy, dict) and set(policy) == {"Statement"}, (
+            f"{fn}: only inline statements (no managed or SAM policy templates)"
+        )
+        statements.extend(policy["Statement"])
+    return statements
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _grants(fn: str) -> dict[str, frozenset[str]]:
+    grants: dict[str, set[str]] = {}
+    for st in _statements(fn):
+        assert st["Effect"] == "Allow"
+        actions = set(_as_list(st["Action"]))
+        names = [_resource_name(r) for r in _as_list(st["Resource"])]
+        if "ssm:TelegramCredentials" in names:
+            assert len(names) == 2, "exactly the two Telegram credential parameters"
+            names = ["ssm:TelegramCredentials"]
+        attrs = st.get("Condition", {}).get("ForAllValues:StringEquals", {})
+        if "dynamodb:Attributes" in attrs:
+            assert names == ["SessionsTable"]
+            names = [SESSIONS_CACHE_AND_LEASE]
+        for name in names:
+            grants.setdefault(name, set()).update(actions)
+    return {k: frozenset(v) for k, v in grants.items()}
+
+
+# -- routes --------------------------------------------------------------------------------
+def test_every_spec_route_maps_to_its_groups_function() -> None:
+    routes = {key: fn for key, (fn, _) in _routes().items()}
+    assert routes.pop(("ANY", "$default")) == "InfoFunction"
+    assert routes == SPEC_ROUTES
+
+
+@pytest.mark.parametrize("group", sorted(GROUPS))
+def test_each_function_serves_exactly_the_routes_its_app_defines(group: str) -> None:
+    """The template's routes and the FastAPI app in functions/<group>/app.py cannot drift."""
+    module = importlib.import_module(f"functions.{group}.app")
+    # The OpenAPI document lists every route however routers nest (FastAPI includes
+    # routers lazily, so app.routes does not).
+    paths: dict[str, dict[str, Any]] = module.app.openapi()["paths"]
+    app_routes = {(method.upper(), path) for path, ops in paths.items() for method in ops}
+    fn = GROUPS[group]
+    template_routes = {key for key, (owner, _) in _routes().items() if owner == fn}
+    template_routes.discard(("ANY", "$default"))
+    assert template_routes == app_routes
+
+
+@pytest.mark.parametrize("route", sorted(SPEC_ROUTES), ids=" ".join)
+def test_every_route_has_a_sample_event(route: tuple[str, str]) -> None:
+    """events/: one API Gateway HTTP API (payload 2.0) sample per route, for the replay tests."""
+    keys = set()
+    for path in (ROOT / "events").glob("*.json"):
+        event = json.loads(path.read_text())
+        if event.get("version") == "2.0" and event.get("type") != "REQUEST":
+            keys.add(event["routeKey"])
+    assert f"{route[0]} {route[1]}" in keys
+
+
+def test_handlers_resolve_to_importable_modules_in_their_code_folders() -> None:
+    for fn, res in _functions().items():
+        props = res["Properties"]
+        code = ROOT / props["CodeUri"]
+        module, attr = props["Handler"].rsplit(".", 1)
+        if fn == "HistoryStreamFunction":
+            script = code / props["Handler"]
+            assert script.is_file() and script.stat().st_mode & 0o111, "run.sh is executable"
+            continue
+        assert (code / f"{module}.py").is_file(), f"{fn}: {module}.py in {code}"
+        package = props["CodeUri"].strip("/").replace("/", ".")
+        handler = getattr(importlib.import_module(f"{package}.{module}"), attr)
+        assert callable(handler)
+
+
+# -- API auth ------------------------------------------------------------------------------
+def test_every_route_but_health_and_login_requires_the_api_key_authorizer() -> None:
+    auth = RESOURCES["Api"]["Properties"]["Auth"]
+    assert auth["DefaultAuthorizer"] == "ApiKeyAuthorizer"
+    public = {
+        key
+        for key, (_, props) in _routes().items()
+        if props.get("Auth", {}).get("Authorizer") == "NONE"
+    }
+    assert public == PUBLIC_ROUTES
+    # No route names another authorizer (which would bypass the key check).
+    for _, props in _routes().values():
+        assert props.get("Auth", {}).get("Authorizer", "ApiKeyAuthorizer") in (
+            "ApiKeyAuthorizer",
+            "NONE",
+        )
+
+
+def test_the_authorizer_checks_x_api_key_with_simple_cached_responses() -> None:
+    authorizer = RESOURCES["Api"]["Properties"]["Auth"]["Authorizers"]["ApiKeyAuthorizer"]
+    assert authorizer["FunctionArn"] == {"GetAtt": "AuthorizerFunction.Arn"}
+    assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
+    assert authorizer["EnableSimpleResponses"] is True
+    assert authorizer["Identity"]["Headers"] == ["X-API-Key"]
+    assert 0 < authorizer["Identity"]["ReauthorizeEvery"] <= 3600
+    env = RESOURCES["AuthorizerFunction"]["Properties"]["Environment"]["Variables"]
+    assert env["API_KEY_PARAM"] == {"Ref": "ApiKeyParameter"}
+
+
+def test_no_secret_value_is_ever_an_environment_variable() -> None:
+    envs = [GLOBAL_FN["Environment"]["Variables"]] + [
+        res["Properties"].get("Environment", {}).get("Variables", {})
+        for res in _functions().values()
+    ]
+    for env in envs:
+        for name in env:
+            assert name not in {"API_KEY", "TELEGRAM_API_ID", "TELEGRAM_API_HASH"}, name
+
+
+# -- least privilege -----------------------------------------------------------------------
+@pytest.mark.parametrize("fn", sorted(EXPECTED_GRANTS))
+def test_each_function_has_exactly_the_grants_its_services_need(fn: str) -> None:
+    assert _grants(fn) == EXPECTED_GRANTS[fn]
+
+
+def test_every_function_is_covered_by_the_grant_table() -> None:
+    assert set(_functions()) == set(EXPECTED_GRANTS)
+
+
+def test_no_wildcard_actions_and_kms_only_through_ssm_for_named_parameters() -> None:
+    for fn in _functions():
+        for st in _statements(fn):
+            for action in _as_list(st["Action"]):
+                assert "*" not in action, f"{fn}: {action}"
+            if _as_list(st["Action"]) == ["kms:Decrypt"]:
+                cond = st["Condition"]["StringEquals"]
+                assert cond["kms:ViaService"] == {"Sub": "ssm.${AWS::Region}.amazonaws.com"}
+                contexts = _as_list(cond["kms:EncryptionContext:PARAMETER_ARN"])
+                assert contexts and all(":ssm:" in c["Sub"] for c in contexts)
+
+
+def test_only_auth_can_write_a_login_to_the_sessions_table() -> None:
+    for fn in _functions():
+        for st in _statements(fn):
+            names = {_resource_name(r) for r in _as_list(st["Resource"])}
+            if "SessionsTable" not in names or not set(_as_list(st["Action"])) & WRITE:
+                continue
+            if fn == "AuthFunction":
+                continue
+            allowed = set(st["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"])
+            assert not allowed & LOGIN_ATTRIBUTES, fn
+
+
+def test_the_sessions_write_allow_list_covers_what_the_cache_and_lease_write(
+    aws_settings: Settings,
+) -> None:
+    """Runs the entity cache and the account lease against moto, records the attribute
+    names each write request carries, and checks them against dynamodb:Attributes."""
+    import asyncio
+
+    import boto3
+
+    from tgscraper.storage.factory import build_aws_stores
+    from tgscraper.storage.sessions import EntityRow, SessionRecord
+    from tgscraper.telegram.lease import Lease
+
+    written: set[str] = set()
+
+    def record(params: dict[str, Any], **_: Any) -> None:
+        for name in ("Item", "Key"):
+            written.update(params.get(name, {}))
+        written.update(params.get("ExpressionAttributeNames", {}).values())
+        for requests in params.get("RequestItems", {}).values():
+            for req in requests:
+                body = req.get("PutRequest", {}).get("Item") or req["DeleteRequest"]["Key"]
+                written.update(body)
+
+    client = boto3.client("dynamodb")
+    client.meta.events.register("provide-client-params.dynamodb.*", record)
+    stores = build_aws_stores(aws_settings, client_factory=lambda _svc: lambda: client)
+
+    stores.sessions.put_entities(
+        "alice", [EntityRow(id=-1001234567890, hash=42, username="chan", name="Chan", date=1)]
+    )
+    lease = Lease(stores.leases, "alice")
+    assert lease.try_acquire() and lease.renew()
+    asyncio.run(lease.release())
+
+    sid = "SessionsEntityCacheAndLeaseOnly"
+    statement = next(st for st in _statements("FilesFunction") if st.get("Sid") == sid)
+    allowed = set(statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"])
+    assert written and written <= allowed
+
+    # ...and a login write carries attributes outside it, so the condition blocks it.
+    written.clear()
+    stores.sessions.save("alice", SessionRecord(2, "149.154.167.51", 443, b"k" * 256))
+    assert written & LOGIN_ATTRIBUTES and not written <= allowed
+
+
+# -- storage -------------------------------------------------------------------------------
+@pytest.mark.parametrize("table", TABLES)
+def test_tables_have_ttl_point_in_time_recovery_and_encryption(table: str) -> None:
+    props = RESOURCES[table]["Properties"]
+    assert props["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"]["SSEEnabled"] is True
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_logins_media_index_and_media_survive_stack_deletion() -> None:
+    for name in ("SessionsTable", "MediaTable", "MediaBucket"):
+        assert RESOURCES[name]["DeletionPolicy"] == "Retain"
+        assert RESOURCES[name]["UpdateReplacePolicy"] == "Retain"
+
+
+def test_bucket_is_encrypted_private_tls_only_and_cleans_up_unfinished_uploads() -> None:
+    props = RESOURCES["MediaBucket"]["Properties"]
+    sse = props["BucketEncryption"]["ServerSideEncryptionConfiguration"][0]
+    assert sse["ServerSideEncryptionByDefault"]["SSEAlgorithm"] in ("AES256", "aws:kms")
+    assert all(props["PublicAccessBlockConfiguration"].values())
+    assert len(props["PublicAccessBlockConfiguration"]) == 4
+    assert props["OwnershipControls"]["Rules"] == [{"ObjectOwnership": "BucketOwnerEnforced"}]
+    rules = props["LifecycleConfiguration"]["Rules"]
+    abort = next(r for r in rules if "AbortIncompleteMultipartUpload" in r)
+    assert abort["Status"] == "Enabled"
+    assert abort["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] <= 7
+    deny = RESOURCES["MediaBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"][0]
+    assert deny["Effect"] == "Deny"
+    assert deny["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_environment_names_are_the_ones_the_settings_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    env = GLOBAL_FN["Environment"]["Variables"]
+    for name in env:
+        monkeypatch.setenv(name, f"value-of-{name}")
+    monkeypatch.setenv("STORAGE_BACKEND", "aws")
+    settings = Settings.from_env()
+    assert settings.storage_backend == "aws"
+    for field in (
+        "sessions_table",
+        "qr_table",
+        "messages_table",
+        "media_table",
+        "media_bucket",
+        "telegram_api_id_param",
+        "telegram_api_hash_param",
+    ):
+        assert str(getattr(settings, field)).startswith("value-of-"), field
+    assert env["SESSIONS_TABLE"] == {"Ref": "SessionsTable"}
+    assert env["MEDIA_BUCKET"] == {"Ref": "MediaBucket"}
+
+
+def test_the_layer_is_built_from_layers_common_and_every_api_function_uses_it() -> None:
+    layer = RESOURCES["CommonLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/common/"
+    assert (ROOT / "layers/common/requirements.txt").is_file()
+    assert (ROOT / "layers/common/python/tgscraper/__init__.py").is_file()
+    for fn in GROUPS.values():
+        assert {"Ref": "CommonLayer"} in RESOURCES[fn]["Properties"]["Layers"]
+    # The authorizer stays tiny: no layer, so its cold start is the runtime's alone.
+    assert "Layers" not in RESOURCES["AuthorizerFunction"]["Properties"]
+    assert "Layers" not in GLOBAL_FN
+
+
+# -- Lambda limits -------------------------------------------------------------------------
+def test_api_functions_finish_inside_the_api_gateway_timeout_with_sized_memory() -> None:
+    for fn in [*GROUPS.values(), "AuthorizerFunction"]:
+        props = RESOURCES[fn]["Properties"]
+        assert "MemorySize" in props and "Timeout" in props, f"{fn} chooses its own limits"
+        assert props["Timeout"] <= 29, f"{fn}: API Gateway cuts integrations at 30 s"
+    history_env = RESOURCES["HistoryFunction"]["Properties"]["Environment"]["Variables"]
+    assert (
+        float(history_env["HISTORY_MAX_SECONDS"])
+        < RESOURCES["HistoryFunction"]["Properties"]["Timeout"]
+    )
+    assert int(history_env["HISTORY_MAX_RESPONSE_BYTES"]) < 6_000_000
+    files_env = RESOURCES["FilesFunction"]["Properties"]["Environment"]["Variables"]
+    # base64 grows the body by a third; it must still fit the 6 MB buffered response.
+    assert int(files_env["FILES_INLINE_MAX_BYTES"]) * 4 / 3 < 6_000_000
+    assert (
+        float(files_env["FILES_WAIT_SECONDS"]) < RESOURCES["FilesFunction"]["Properties"]["Timeout"]
+    )
+
+
+def test_streaming_history_variant_is_optional_and_guarded_by_the_app_key() -> None:
+    fn = RESOURCES["HistoryStreamFunction"]
+    assert fn["Condition"] == "StreamHistory"
+    assert T["Conditions"]["StreamHistory"] == {"Equals": [{"Ref": "HistoryStreaming"}, "true"]}
+    assert T["Parameters"]["HistoryStreaming"]["Default"] == "false"
+    props = fn["Properties"]
+    assert props["FunctionUrlConfig"]["InvokeMode"] == "RESPONSE_STREAM"
+    env = props["Environment"]["Variables"]
+    assert env["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap"
+    assert env["AWS_LWA_INVOKE_MODE"] == "response_stream"
+    # A Function URL bypasses the authorizer: the app's X-API-Key guard takes over.
+    assert env["API_KEY_PARAM"] == {"Ref": "ApiKeyParameter"}
+
+
+def test_cfn_lint_passes() -> None:
+    from cfnlint.api import lint_file
+
+    matches = lint_file(Path(TEMPLATE))
+    assert [str(m) for m in matches] == []
