@@ -19,7 +19,7 @@ from tests.support.auth_flow import (
     store_session,
 )
 from tgscraper.auth import service as auth_service
-from tgscraper.auth.service import FLOW_SECONDS, MAX_PASSWORD_ATTEMPTS
+from tgscraper.auth.service import FLOW_SECONDS, MAX_PASSWORD_ATTEMPTS, QR_REFRESH_MARGIN
 from tgscraper.storage.factory import Stores
 from tgscraper.storage.sessions import EntityRow
 
@@ -73,13 +73,21 @@ def test_plain_login_stores_a_working_session(
     assert _poll(driver, token)["status"] == "success"  # later polls keep saying so
 
 
-def test_every_poll_shows_a_fresh_qr_and_the_latest_one_logs_in(
-    driver: Driver, sim: SimulatedTelegram, stores: Stores
+def test_qr_stays_while_valid_and_refreshes_before_it_expires(
+    driver: Driver, sim: SimulatedTelegram, stores: Stores, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     token, first_url = _start(driver)
-    urls = {first_url, str(_poll(driver, token)["qr_url"]), str(_poll(driver, token)["qr_url"])}
-    assert len(urls) == 3
-    _scan(driver, sim, token)
+    assert _poll(driver, token)["qr_url"] == first_url  # still good: same picture
+
+    real_now = auth_service._now
+    started = real_now()
+    monkeypatch.setattr(auth_service, "_now", lambda: started + 30 - QR_REFRESH_MARGIN)
+    fresh = str(_poll(driver, token)["qr_url"])
+    assert fresh != first_url and fresh.startswith("tg://login?token=")
+    monkeypatch.setattr(auth_service, "_now", real_now)  # the sim's tokens use real time
+    assert _poll(driver, token)["qr_url"] == fresh
+
+    sim.approve_qr(fresh)
     assert _poll(driver, token)["status"] == "success"
     assert _works_as_me(stores, sim)
 

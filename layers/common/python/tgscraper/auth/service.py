@@ -3,7 +3,8 @@
 start   -> a fresh temporary auth key (a new client's handshake) exports a login token;
            key, DC, status and deadline go to the QR store under our own random token.
 poll    -> a fresh client around the stored key re-sends auth.exportLoginToken:
-           loginToken (not scanned yet: a fresh qr_url when the old one expired),
+           loginToken (not scanned yet: a fresh qr_url when the shown one is about to
+           expire),
            loginTokenMigrateTo (switch DC, import the token there; the new DC's key is
            stored), SESSION_PASSWORD_NEEDED (-> password_required) or loginTokenSuccess
            (-> the key becomes the account's session).
@@ -29,6 +30,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from telethon import TelegramClient
@@ -55,6 +57,9 @@ log = logging.getLogger("tgscraper.auth")
 
 FLOW_SECONDS = 300
 MAX_PASSWORD_ATTEMPTS = 3
+QR_REFRESH_MARGIN = 5
+"""A shown QR is replaced once its Telegram token has less than this many seconds left
+(Telegram's tokens live about 30 s, so the picture changes about every 25 s)."""
 
 _SCAN_HINT = "Telegram → Settings → Devices → Link Desktop Device"
 _NETWORK_ERRORS = (OSError, ConnectionError, TimeoutError)
@@ -79,6 +84,10 @@ class QrStatus:
     qr_url: str | None
     error: str | None
     message: str
+
+
+def _epoch(when: object) -> int | None:
+    return int(when.timestamp()) if isinstance(when, datetime) else None
 
 
 def login_url(token: bytes) -> str:
@@ -183,6 +192,7 @@ class AuthService:
             deadline=_now() + FLOW_SECONDS,
             **_key_fields(session),
             qr_url=login_url(response.token),
+            qr_expires=_epoch(response.expires),
         )
         self._qr.create(state)
         log.info("QR login started for %s (force=%s)", username, force)
@@ -268,16 +278,19 @@ class AuthService:
             raise _flood(exc) from exc
         except tg_errors.SessionPasswordNeededError:
             return self._save(
-                state.evolve(status="password_required", qr_url=None, **_key_fields(client.session))
+                state.evolve(
+                    status="password_required",
+                    qr_url=None,
+                    qr_expires=None,
+                    **_key_fields(client.session),
+                )
             )
         except tg_errors.RPCError as exc:
             return self._save(
                 state.finished("error", f"Telegram refused the login ({exc.message})")
             )
         if isinstance(response, types.auth.LoginToken):
-            return self._save(
-                state.evolve(qr_url=login_url(response.token), **_key_fields(client.session))
-            )
+            return self._save(self._shown_qr(state, response).evolve(**_key_fields(client.session)))
         if isinstance(response, types.auth.LoginTokenSuccess):
             return await self._succeed(state, client, response.authorization)
         return self._save(state.finished("error", "Telegram answered the login unexpectedly"))
@@ -341,6 +354,17 @@ class AuthService:
             )
         log.info("QR login succeeded for %s (force=%s)", state.username, state.force)
         return done
+
+    @staticmethod
+    def _shown_qr(state: QrState, response: types.auth.LoginToken) -> QrState:
+        """Keep showing the current QR while it is good for a while; else the new one.
+
+        Every poll must re-export (that is how a scan is noticed), but a picture that
+        changed every poll would be hard to scan.
+        """
+        if state.qr_url and (state.qr_expires or 0) - _now() > QR_REFRESH_MARGIN:
+            return state
+        return state.evolve(qr_url=login_url(response.token), qr_expires=_epoch(response.expires))
 
     def _save(self, state: QrState) -> QrState:
         try:

@@ -61,6 +61,8 @@ class QrState:
     auth_key: bytes | None
     """The temporary key the flow logs in with; becomes the account's key on success."""
     qr_url: str | None = None
+    qr_expires: int | None = None
+    """When Telegram's login token inside qr_url expires (epoch seconds)."""
     error: str | None = None
     password_attempts: int = 0
     version: int = 0
@@ -74,7 +76,9 @@ class QrState:
 
     def finished(self, status: Status, error: str | None = None) -> QrState:
         """The flow's final state: no QR, no key kept."""
-        return replace(self, status=status, error=error, qr_url=None, auth_key=None)
+        return replace(
+            self, status=status, error=error, qr_url=None, qr_expires=None, auth_key=None
+        )
 
 
 def _pk(token: str) -> str:
