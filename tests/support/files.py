@@ -53,9 +53,7 @@ def files_app(settings: Settings, stores: Stores, sim: SimulatedTelegram) -> Fas
     return create_app([router], container=container(settings, stores, sim))
 
 
-def find_message(
-    world: World, accept: Callable[[str, MessageRec], bool]
-) -> tuple[int, MessageRec]:
+def find_message(world: World, accept: Callable[[str, MessageRec], bool]) -> tuple[int, MessageRec]:
     """The first (dialog peer id, message) with media that `accept(dialog kind, msg)` likes."""
     for dialog in world.dialogs:
         for msg in world.messages(dialog.peer_id):

@@ -58,9 +58,7 @@ def test_first_request_downloads_then_serves_from_storage(
     assert sum(sim.requests.values()) == 0
 
 
-def test_photos_download_their_full_size(
-    http: TestClient, stores: Stores, world: World
-) -> None:
+def test_photos_download_their_full_size(http: TestClient, stores: Stores, world: World) -> None:
     peer, msg = media_message(world, "photo", dialog_kind="channel")
     entry = index_media(stores, ALICE, peer, msg)
     resp = http.get(_url(entry.uuid), headers=AS_ALICE)
@@ -81,9 +79,9 @@ def test_another_users_uuid_is_exactly_as_unknown_as_a_made_up_one(
     made_up = http.get(_url(made_up_id), headers=AS_BOB)
 
     assert stolen.status_code == made_up.status_code == 404
-    assert stolen.json()["detail"].replace(entry.uuid, "X") == made_up.json()[
-        "detail"
-    ].replace(made_up_id, "X")
+    assert stolen.json()["detail"].replace(entry.uuid, "X") == made_up.json()["detail"].replace(
+        made_up_id, "X"
+    )
     assert set(stolen.headers) == set(made_up.headers)
     assert sum(sim.requests.values()) == 0  # nothing was fetched for bob
     assert stores.blobs.size(entry.object_key) is None

@@ -40,7 +40,9 @@ def test_ignorable_ranges_mean_the_whole_file(header: str | None) -> None:
     assert parse_range(header, 100) is None
 
 
-@pytest.mark.parametrize(("header", "size"), [("bytes=100-", 100), ("bytes=-0", 100), ("bytes=0-", 0)])
+@pytest.mark.parametrize(
+    ("header", "size"), [("bytes=100-", 100), ("bytes=-0", 100), ("bytes=0-", 0)]
+)
 def test_ranges_outside_the_file_are_unsatisfiable(header: str, size: int) -> None:
     with pytest.raises(RangeNotSatisfiable) as caught:
         parse_range(header, size)
