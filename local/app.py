@@ -4,6 +4,7 @@ the same routers the Lambda handlers serve. SSE streams for real here."""
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 from fastapi import FastAPI
 
@@ -16,6 +17,9 @@ from tgscraper.api.app_factory import create_app
 from tgscraper.config import Settings, get_settings
 from tgscraper.container import Container
 
+if TYPE_CHECKING:
+    from local.simtg import SimulatedTelegram
+
 log = logging.getLogger("tgscraper.local")
 
 ROUTERS = (info_router, auth_router, dialogs_router, history_router, files_router)
@@ -25,17 +29,36 @@ def build_container(settings: Settings) -> Container:
     """Real Telegram when credentials are set; otherwise the simulated Telegram (demo)."""
     if not settings.demo_mode:
         return Container(settings, mode="telegram")
-    from local.demo import demo_client_factory
+    from local.demo import demo_client_factory, demo_simulator, restore_logins
 
     log.warning(
         "DEMO MODE: TELEGRAM_API_ID/TELEGRAM_API_HASH are not set, serving the simulated "
         "Telegram (no real account is used)"
     )
-    return Container(settings, client_factory=demo_client_factory(), mode="demo")
+    container = Container(settings, client_factory=demo_client_factory(), mode="demo")
+    restored = restore_logins(demo_simulator(), container.stores.sessions)
+    if restored:
+        log.info("demo mode: %d stored login(s) restored", restored)
+    return container
 
 
 def create_local_app(
-    settings: Settings | None = None, container: Container | None = None
+    settings: Settings | None = None,
+    container: Container | None = None,
+    *,
+    simulator: SimulatedTelegram | None = None,
 ) -> FastAPI:
+    """The composed app. In demo mode it also serves the demo-only routes, driving
+    `simulator` (default: the process-wide demo simulator)."""
     settings = settings or get_settings()
-    return create_app(ROUTERS, container=container or build_container(settings))
+    container = container or build_container(settings)
+    routers = list(ROUTERS)
+    if container.mode == "demo":
+        from local.demo import demo_simulator
+        from local.demo import router as demo_router
+
+        routers.append(demo_router)
+    app = create_app(routers, container=container)
+    if container.mode == "demo":
+        app.state.simulator = simulator or demo_simulator()
+    return app
