@@ -178,7 +178,7 @@ class AuthService:
                 "(the current one keeps working until the new login succeeds)"
             )
         session = MemorySession()
-        client = self._factory(session)
+        client = self._client(session)
         async with _connected(client):
             response = await self._export(client)
         if not isinstance(response, types.auth.LoginToken):
@@ -240,6 +240,13 @@ class AuthService:
         return state.qr_url if state is not None and state.status == "pending" else None
 
     # -- steps ----------------------------------------------------------------------------
+    def _client(self, session: MemorySession) -> TelegramClient:
+        client = self._factory(session)
+        # Never sleep through a FLOOD_WAIT inside a request (Telethon's default sleeps up
+        # to 60 s): the caller gets a 429 with Retry-After and decides.
+        client.flood_sleep_threshold = 0
+        return client
+
     def _load(self, token: str) -> QrState:
         state = self._qr.get(token)
         if state is None:
@@ -261,7 +268,7 @@ class AuthService:
             if not state.active or state.auth_key is None:
                 return state
             session = _session_of(state)
-            client = self._factory(session)
+            client = self._client(session)
             async with _connected(client):
                 return await step(state, client)
         finally:
