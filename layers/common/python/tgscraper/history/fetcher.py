@@ -9,6 +9,8 @@ never cost a request per message, and nothing ever sleeps between pages (Teletho
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import itertools
 from collections.abc import AsyncGenerator
 from dataclasses import dataclass
@@ -115,40 +117,66 @@ async def walk(
     offset_id = 1 if lo <= 0 else 0
     offset_date = datetime.fromtimestamp(lo, UTC) if lo > 0 else None
     last_id = 0
-    while True:
-        request = functions.messages.GetHistoryRequest(
-            peer=peer,
-            offset_id=offset_id,
-            offset_date=offset_date,
-            add_offset=-page_size,
-            limit=page_size,
-            max_id=0,
-            min_id=0,
-            hash=0,
-        )
-        try:
-            result = await client(request)
-        except Exception as exc:
-            raise translate(exc, dialog_id) from exc
-        entities = {_marked(e): e for e in itertools.chain(result.users, result.chats)}
-        records: list[MessageRecord] = []
-        done = not result.messages or isinstance(result, types.messages.Messages)
-        for message in reversed(result.messages):
-            if isinstance(message, types.MessageEmpty) or message.id <= last_id:
-                continue
-            epoch = int(message.date.timestamp())
-            if epoch > hi:
-                done = True
-                break
-            if epoch < lo:
-                continue
-            record = to_record(owner, dialog_id, message, entities)
-            if record is not None:
-                records.append(record)
-                last_id = record.id
-        if not records:
-            done = True  # Telethon's rule too: a page with nothing new ends the walk
-        yield Page(records, done)
-        if done:
-            return
-        offset_id, offset_date = last_id + 1, None
+    in_flight = asyncio.ensure_future(client(_request(peer, offset_id, offset_date, page_size)))
+    try:
+        while True:
+            try:
+                result = await in_flight
+            except Exception as exc:
+                raise translate(exc, dialog_id) from exc
+            # Pick this page's messages and, before converting them, send the request for
+            # the next page: its round trip then overlaps the work on this one.
+            picked: list[Any] = []
+            done = not result.messages or isinstance(result, types.messages.Messages)
+            for message in reversed(result.messages):
+                if isinstance(message, types.MessageEmpty) or message.id <= last_id:
+                    continue
+                epoch = int(message.date.timestamp())
+                if epoch > hi:
+                    done = True
+                    break
+                if epoch >= lo:
+                    picked.append(message)
+                    last_id = message.id
+            if not picked:
+                done = True  # Telethon's rule too: a page with nothing new ends the walk
+            if not done:
+                in_flight = asyncio.ensure_future(
+                    client(_request(peer, last_id + 1, None, page_size))
+                )
+                await _let_run()
+            entities = {_marked(e): e for e in itertools.chain(result.users, result.chats)}
+            records = [
+                r for m in picked if (r := to_record(owner, dialog_id, m, entities)) is not None
+            ]
+            yield Page(records, done)
+            if done:
+                return
+    finally:
+        if not in_flight.done():
+            in_flight.cancel()
+            with contextlib.suppress(BaseException):
+                await in_flight
+
+
+async def _let_run() -> None:
+    """Give the new request's task (and the client's sender loop behind it) a few turns of
+    the event loop, so the request is really on its way before the CPU work on this page
+    starts; otherwise the round trip would only begin once that work is done."""
+    for _ in range(3):
+        await asyncio.sleep(0)
+
+
+def _request(
+    peer: Any, offset_id: int, offset_date: datetime | None, page_size: int
+) -> functions.messages.GetHistoryRequest:
+    return functions.messages.GetHistoryRequest(
+        peer=peer,
+        offset_id=offset_id,
+        offset_date=offset_date,
+        add_offset=-page_size,
+        limit=page_size,
+        max_id=0,
+        min_id=0,
+        hash=0,
+    )

@@ -18,10 +18,10 @@ import calendar
 import contextlib
 import logging
 import time
-from collections.abc import AsyncGenerator, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from tgscraper.container import Container
 from tgscraper.errors import RateLimited, ServiceError
@@ -49,6 +49,7 @@ COVERAGE_SAFETY = 2
 """Seconds before the start of a walk up to which coverage may extend: a message sent
 while the walk runs has a later date, so it is never inside a range marked complete."""
 _CACHE_BATCH = 512
+_T = TypeVar("_T")
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,16 @@ class HistoryStream:
         self._pending: list[str] = []
         self._last: MessageRecord | str | None = None
         self._closed = False
+        # SQLite answers in well under a millisecond per call: run it inline, where it
+        # overlaps Telegram's round trip for free. A thread would cost more than it saves:
+        # the GIL hand-off back to the event loop can take a whole switch interval (5 ms).
+        # DynamoDB calls are network round trips: those go to a worker thread.
+        self._inline_storage = container.settings.storage_backend == "embedded"
+
+    async def _io(self, fn: Callable[..., _T], *args: Any) -> _T:
+        if self._inline_storage:
+            return fn(*args)
+        return await asyncio.to_thread(fn, *args)
 
     @property
     def uses_telegram(self) -> bool:
@@ -175,7 +186,7 @@ class HistoryStream:
         after = rng.after_id if seg.lo == rng.start else 0
         rows = self._cache.scan(seg.lo, seg.hi, after_id=after)
         while True:
-            batch = await asyncio.to_thread(_take, rows, _CACHE_BATCH)
+            batch = await self._io(_take, rows, _CACHE_BATCH)
             for row in batch:
                 frame = self._add(row.json, row.sk)
                 if frame is not None:
@@ -210,7 +221,7 @@ class HistoryStream:
             else:
                 last = page.records[-1]
                 span_to, covered_to = message_sk(last), last.date - 1
-            await asyncio.to_thread(
+            await self._io(
                 self._store, page, span_from, span_to, seg.lo, min(covered_to, cover_limit)
             )
             if stopped:
