@@ -133,7 +133,7 @@ def _fold(text: str) -> str:
 
 def fuzzy_score(q: str, title: str) -> float:
     a, b = _fold(q), _fold(title)
-    scores = (fuzz.WRatio(a, b), fuzz.token_set_ratio(a, b), fuzz.partial_ratio(a, b))
+    scores = (fuzz.token_set_ratio(a, b), fuzz.partial_ratio(a, b))
     return max(scores) / 100
 
 

@@ -138,6 +138,23 @@ class SearchParams:
             or (self.max_participants is not None)
         )
 
+    @property
+    def filters_statically(self) -> bool:
+        """Whether `keeps` can drop anything (lets the common no-filter search skip it)."""
+        return bool(self.types) or any(
+            v is not None
+            for v in (
+                self.is_archived,
+                self.is_creator,
+                self.has_username,
+                self.is_verified,
+                self.last_message_after,
+                self.last_message_before,
+                self.created_after,
+                self.created_before,
+            )
+        )
+
     def keeps(self, rec: DialogRecord) -> bool:
         """Every filter that needs no Telegram request (all but counts and participants)."""
         if self.types and rec.type not in self.types:
@@ -179,13 +196,11 @@ def _between(value: int | None, lo: int | None, hi: int | None) -> bool:
     return (lo is None or value >= lo) and (hi is None or value <= hi)
 
 
-def _sort_value(rec: DialogRecord, sort: SortKey) -> int | str | None:
+def _sort_value(rec: DialogRecord, sort: SortKey) -> int | None:
     if sort == "last_message":
         return rec.last_message_date
     if sort == "messages":
         return rec.message_count if rec.count_known else None
-    if sort == "title":
-        return rec.title.casefold()
     if sort == "participants":
         return rec.participants
     return rec.unread_count
@@ -194,16 +209,24 @@ def _sort_value(rec: DialogRecord, sort: SortKey) -> int | str | None:
 def order(
     records: list[DialogRecord], params: SearchParams, scores: dict[int, float] | None
 ) -> list[DialogRecord]:
-    """Records in the documented order (stable sorts, last key first)."""
-    out = sorted(records, key=lambda r: r.id)
+    """Records in the documented order (one sort with a composite key where possible)."""
     if params.sort is None and scores is not None:
-        out = _by(out, "last_message", descending=True)
-        return sorted(out, key=lambda r: -scores.get(r.id, 0.0))
-    return _by(out, params.sort or "last_message", descending=params.order == "desc")
 
+        def by_score(r: DialogRecord) -> tuple[float, bool, int, int]:
+            last = r.last_message_date
+            return (-scores.get(r.id, 0.0), last is None, -(last or 0), r.id)
 
-def _by(records: list[DialogRecord], sort: SortKey, *, descending: bool) -> list[DialogRecord]:
-    present = [r for r in records if _sort_value(r, sort) is not None]
-    missing = [r for r in records if _sort_value(r, sort) is None]
-    present.sort(key=lambda r: _sort_value(r, sort), reverse=descending)  # type: ignore[arg-type,return-value]
-    return present + missing
+        return sorted(records, key=by_score)
+    sort: SortKey = params.sort or "last_message"
+    descending = params.order == "desc"
+    if sort == "title":
+        out = sorted(records, key=lambda r: r.id)
+        out.sort(key=lambda r: r.title.casefold(), reverse=descending)
+        return out
+    sign = -1 if descending else 1
+
+    def by_value(r: DialogRecord) -> tuple[bool, int, int]:
+        value = _sort_value(r, sort)
+        return (value is None, 0 if value is None else sign * value, r.id)
+
+    return sorted(records, key=by_value)

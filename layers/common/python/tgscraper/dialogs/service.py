@@ -61,13 +61,13 @@ class DialogService:
             folder_rules.resolve(snap.folders, params.folder) if params.folder is not None else None
         )
         scores = self._scores(snap, params)
-        candidates = [
-            r
-            for r in snap.records
-            if (scores is None or r.id in scores)
-            and params.keeps(r)
-            and (params.folder is None or folder_rules.in_folder(folder, r, now))
-        ]
+        candidates = snap.records
+        if scores is not None:
+            candidates = [r for r in candidates if r.id in scores]
+        if params.filters_statically:
+            candidates = [r for r in candidates if params.keeps(r)]
+        if params.folder is not None:
+            candidates = [r for r in candidates if folder_rules.in_folder(folder, r, now)]
         if params.needs_counts or params.needs_participants:
             await self._ensure(
                 username,
