@@ -10,13 +10,21 @@ from typing import Any
 
 import pytest
 
-from tests.support.aws import TEMPLATE, load_template
+from tests.support.aws import TEMPLATE
+from tests.support.template_policy import (
+    GLOBAL_FN,
+    RESOURCES,
+    T,
+    as_list,
+    attribute_allow_list,
+    functions,
+    resource_name,
+    routes,
+    statements,
+)
 from tgscraper.config import Settings
 
 ROOT = TEMPLATE.parent
-T = load_template()
-RESOURCES: dict[str, Any] = T["Resources"]
-GLOBAL_FN: dict[str, Any] = T["Globals"]["Function"]
 
 # Handler function per endpoint group (the layer's services behind each is its code).
 GROUPS = {
@@ -102,74 +110,16 @@ LOGIN_ATTRIBUTES = {"auth_key", "dc_id", "server_address", "port"}
 
 
 # -- helpers -------------------------------------------------------------------------------
-def _functions() -> dict[str, dict[str, Any]]:
-    return {k: v for k, v in RESOURCES.items() if v["Type"] == "AWS::Serverless::Function"}
-
-
-def _prop(fn: str, name: str) -> Any:
-    props = RESOURCES[fn]["Properties"]
-    return props.get(name, GLOBAL_FN.get(name))
-
-
-def _routes() -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
-    """(METHOD, path) -> (function, event properties), for every HttpApi event."""
-    out: dict[tuple[str, str], tuple[str, dict[str, Any]]] = {}
-    for fn, res in _functions().items():
-        for event in res["Properties"].get("Events", {}).values():
-            assert event["Type"] == "HttpApi", f"{fn}: every route is on the one HTTP API"
-            props = event.get("Properties", {})
-            key = (str(props.get("Method", "ANY")).upper(), str(props.get("Path", "$default")))
-            assert key not in out, f"route {key} is mapped twice"
-            out[key] = (fn, props)
-    return out
-
-
-def _resource_name(resource: Any) -> str:
-    """A readable name for a policy Resource: logical id, parameter or key scope."""
-    if isinstance(resource, dict) and "GetAtt" in resource:
-        target = resource["GetAtt"]
-        return str(target if isinstance(target, str) else target[0]).removesuffix(".Arn")
-    text = resource["Sub"] if isinstance(resource, dict) and "Sub" in resource else resource
-    assert isinstance(text, str), f"unexpected policy resource {resource!r}"
-    if ":ssm:" in text:
-        param = text.split("parameter", 1)[1]
-        assert param.startswith("${") and param.endswith("}"), text
-        name = param[2:-1]
-        return "ssm:TelegramCredentials" if name.startswith("TelegramApi") else f"ssm:{name}"
-    if ":kms:" in text:
-        return "kms:via-ssm"
-    if text.startswith("${") and ".Arn}" in text:
-        logical, rest = text[2:].split(".Arn}", 1)
-        return logical + rest
-    return text
-
-
-def _statements(fn: str) -> list[dict[str, Any]]:
-    policies = RESOURCES[fn]["Properties"].get("Policies", [])
-    statements: list[dict[str, Any]] = []
-    for policy in policies:
-        assert isinstance(policy, dict) and set(policy) == {"Statement"}, (
-            f"{fn}: only inline statements (no managed or SAM policy templates)"
-        )
-        statements.extend(policy["Statement"])
-    return statements
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 def _grants(fn: str) -> dict[str, frozenset[str]]:
     grants: dict[str, set[str]] = {}
-    for st in _statements(fn):
+    for st in statements(fn):
         assert st["Effect"] == "Allow"
-        actions = set(_as_list(st["Action"]))
-        names = [_resource_name(r) for r in _as_list(st["Resource"])]
+        actions = set(as_list(st["Action"]))
+        names = [resource_name(r) for r in as_list(st["Resource"])]
         if "ssm:TelegramCredentials" in names:
             assert len(names) == 2, "exactly the two Telegram credential parameters"
             names = ["ssm:TelegramCredentials"]
-        attrs = st.get("Condition", {}).get("ForAllValues:StringEquals", {})
-        if "dynamodb:Attributes" in attrs:
+        if attribute_allow_list(st) is not None:
             assert names == ["SessionsTable"]
             names = [SESSIONS_CACHE_AND_LEASE]
         for name in names:
@@ -179,9 +129,9 @@ def _grants(fn: str) -> dict[str, frozenset[str]]:
 
 # -- routes --------------------------------------------------------------------------------
 def test_every_spec_route_maps_to_its_groups_function() -> None:
-    routes = {key: fn for key, (fn, _) in _routes().items()}
-    assert routes.pop(("ANY", "$default")) == "InfoFunction"
-    assert routes == SPEC_ROUTES
+    mapped = {key: fn for key, (fn, _) in routes().items()}
+    assert mapped.pop(("ANY", "$default")) == "InfoFunction"
+    assert mapped == SPEC_ROUTES
 
 
 @pytest.mark.parametrize("group", sorted(GROUPS))
@@ -193,7 +143,7 @@ def test_each_function_serves_exactly_the_routes_its_app_defines(group: str) -> 
     paths: dict[str, dict[str, Any]] = module.app.openapi()["paths"]
     app_routes = {(method.upper(), path) for path, ops in paths.items() for method in ops}
     fn = GROUPS[group]
-    template_routes = {key for key, (owner, _) in _routes().items() if owner == fn}
+    template_routes = {key for key, (owner, _) in routes().items() if owner == fn}
     template_routes.discard(("ANY", "$default"))
     assert template_routes == app_routes
 
@@ -210,7 +160,7 @@ def test_every_route_has_a_sample_event(route: tuple[str, str]) -> None:
 
 
 def test_handlers_resolve_to_importable_modules_in_their_code_folders() -> None:
-    for fn, res in _functions().items():
+    for fn, res in functions().items():
         props = res["Properties"]
         code = ROOT / props["CodeUri"]
         module, attr = props["Handler"].rsplit(".", 1)
@@ -230,12 +180,12 @@ def test_every_route_but_health_and_login_requires_the_api_key_authorizer() -> N
     assert auth["DefaultAuthorizer"] == "ApiKeyAuthorizer"
     public = {
         key
-        for key, (_, props) in _routes().items()
+        for key, (_, props) in routes().items()
         if props.get("Auth", {}).get("Authorizer") == "NONE"
     }
     assert public == PUBLIC_ROUTES
     # No route names another authorizer (which would bypass the key check).
-    for _, props in _routes().values():
+    for _, props in routes().values():
         assert props.get("Auth", {}).get("Authorizer", "ApiKeyAuthorizer") in (
             "ApiKeyAuthorizer",
             "NONE",
@@ -256,7 +206,7 @@ def test_the_authorizer_checks_x_api_key_with_simple_cached_responses() -> None:
 def test_no_secret_value_is_ever_an_environment_variable() -> None:
     envs = [GLOBAL_FN["Environment"]["Variables"]] + [
         res["Properties"].get("Environment", {}).get("Variables", {})
-        for res in _functions().values()
+        for res in functions().values()
     ]
     for env in envs:
         for name in env:
@@ -270,26 +220,26 @@ def test_each_function_has_exactly_the_grants_its_services_need(fn: str) -> None
 
 
 def test_every_function_is_covered_by_the_grant_table() -> None:
-    assert set(_functions()) == set(EXPECTED_GRANTS)
+    assert set(functions()) == set(EXPECTED_GRANTS)
 
 
 def test_no_wildcard_actions_and_kms_only_through_ssm_for_named_parameters() -> None:
-    for fn in _functions():
-        for st in _statements(fn):
-            for action in _as_list(st["Action"]):
+    for fn in functions():
+        for st in statements(fn):
+            for action in as_list(st["Action"]):
                 assert "*" not in action, f"{fn}: {action}"
-            if _as_list(st["Action"]) == ["kms:Decrypt"]:
+            if as_list(st["Action"]) == ["kms:Decrypt"]:
                 cond = st["Condition"]["StringEquals"]
                 assert cond["kms:ViaService"] == {"Sub": "ssm.${AWS::Region}.amazonaws.com"}
-                contexts = _as_list(cond["kms:EncryptionContext:PARAMETER_ARN"])
+                contexts = as_list(cond["kms:EncryptionContext:PARAMETER_ARN"])
                 assert contexts and all(":ssm:" in c["Sub"] for c in contexts)
 
 
 def test_only_auth_can_write_a_login_to_the_sessions_table() -> None:
-    for fn in _functions():
-        for st in _statements(fn):
-            names = {_resource_name(r) for r in _as_list(st["Resource"])}
-            if "SessionsTable" not in names or not set(_as_list(st["Action"])) & WRITE:
+    for fn in functions():
+        for st in statements(fn):
+            names = {resource_name(r) for r in as_list(st["Resource"])}
+            if "SessionsTable" not in names or not set(as_list(st["Action"])) & WRITE:
                 continue
             if fn == "AuthFunction":
                 continue
@@ -333,7 +283,7 @@ def test_the_sessions_write_allow_list_covers_what_the_cache_and_lease_write(
     asyncio.run(lease.release())
 
     sid = "SessionsEntityCacheAndLeaseOnly"
-    statement = next(st for st in _statements("FilesFunction") if st.get("Sid") == sid)
+    statement = next(st for st in statements("FilesFunction") if st.get("Sid") == sid)
     allowed = set(statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"])
     assert written and written <= allowed
 
