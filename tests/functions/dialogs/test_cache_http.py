@@ -170,3 +170,23 @@ def test_revoked_session_is_401(http: TestClient, sim: SimulatedTelegram) -> Non
     resp = http.get(SEARCH)
     assert resp.status_code == 401
     assert "log in again" in resp.json()["detail"]
+
+
+def test_counting_past_the_time_budget_asks_to_retry_and_resumes(
+    http: TestClient, sim: SimulatedTelegram, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN a slow Telegram and a request budget too small to count every dialog
+    sim.latency = 0.01
+    monkeypatch.setenv("DIALOG_COUNT_BUDGET", "0.03")
+    answers = []
+    for _ in range(40):
+        resp = http.get(SEARCH, params={"sort": "messages", "limit": 500})
+        answers.append(resp)
+        if resp.status_code == 200:
+            break
+    # THEN each short request keeps its progress until one can answer
+    assert answers[0].status_code == 429 and answers[0].headers["Retry-After"] == "1"
+    assert "Still counting messages" in answers[0].json()["detail"]
+    assert answers[-1].status_code == 200 and len(answers) < 40
+    rows = ex.ordered(ex.rows(world), ex.SORT_KEYS["messages"], descending=True)
+    assert [r["id"] for r in answers[-1].json()["results"]] == [r.id for r in rows]

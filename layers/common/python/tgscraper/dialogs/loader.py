@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -170,6 +171,7 @@ class Details:
     counts: dict[int, int | None] = field(default_factory=dict)
     participants: dict[int, int | None] = field(default_factory=dict)
     flood_wait: int | None = None
+    out_of_time: bool = False
 
 
 async def _count(client: TelegramClient, rec: DialogRecord) -> int | None:
@@ -215,15 +217,23 @@ async def fetch_details(
     counts: list[DialogRecord],
     participants: list[DialogRecord],
     concurrency: int,
+    budget: float | None = None,
 ) -> Details:
-    """Real message counts and full-info participant counts, at most `concurrency` at once."""
+    """Real message counts and full-info participant counts, at most `concurrency` at once.
+
+    No new request starts after `budget` seconds (the caller keeps what was fetched).
+    """
     out = Details()
+    deadline = None if budget is None else time.monotonic() + budget
     gate = asyncio.Semaphore(max(1, concurrency))
     stop = asyncio.Event()
 
     async def run(kind: str, rec: DialogRecord) -> None:
         async with gate:
             if stop.is_set():
+                return
+            if deadline is not None and time.monotonic() > deadline:
+                out.out_of_time = True
                 return
             try:
                 if kind == "count":

@@ -179,6 +179,7 @@ class DialogService:
                 counts=need_counts,
                 participants=need_full,
                 concurrency=self._settings.count_concurrency,
+                budget=self._settings.count_budget,
             )
         for rec in need_counts:
             if rec.id in found.counts:
@@ -188,13 +189,20 @@ class DialogService:
                 rec.full_participants, rec.full_tried = found.participants[rec.id], True
         if found.counts or found.participants:
             self._cache.save(username, snap, snap.version or None)
+        done = len(found.counts) + len(found.participants)
+        missing = len(need_counts) + len(need_full) - done
         if found.flood_wait is not None:
-            done = len(found.counts) + len(found.participants)
-            missing = len(need_counts) + len(need_full) - done
             raise RateLimited(
                 f"Telegram asked to wait {found.flood_wait} s; {missing} dialog counts are "
                 "still to load (the ones loaded are kept), retry after that",
                 retry_after=found.flood_wait,
+            )
+        if missing:
+            # Out of this request's time budget: progress is saved, the next try goes on.
+            raise RateLimited(
+                f"Still counting messages: {missing} of {len(need_counts) + len(need_full)} "
+                "dialog counts left (the ones loaded are kept), retry",
+                retry_after=1,
             )
 
     @asynccontextmanager
