@@ -25,6 +25,13 @@ def encode(attrs: dict[str, Any]) -> str:
     return json.dumps(attrs, default=_default, ensure_ascii=False, separators=(",", ":"))
 
 
+# One decoder for every call: json.loads(..., object_hook=...) builds a new JSONDecoder
+# per call, which costs more than decoding a small item (hot on history cache scans).
+_DECODER = json.JSONDecoder(object_hook=_hook)
+
+
 def decode(text: str | bytes) -> dict[str, Any]:
-    result: dict[str, Any] = json.loads(text, object_hook=_hook)
+    if not isinstance(text, str):
+        text = bytes(text).decode("utf-8")
+    result: dict[str, Any] = _DECODER.decode(text)
     return result
