@@ -42,6 +42,7 @@ from tgscraper.history.store import (
     sk_floor,
 )
 from tgscraper.media.index import MediaIndex
+from tgscraper.storage.ports import StorageError
 
 log = logging.getLogger("tgscraper.history")
 
@@ -163,6 +164,12 @@ class HistoryStream:
             if self._pending:
                 yield self._flush()
             yield self._error_frame(exc)
+        except StorageError as exc:
+            log.error("history stream of dialog %s: storage failed: %s", self._query.dialog_id, exc)
+            if self._pending:
+                yield self._flush()
+            detail = "Storage is temporarily unavailable; retry shortly"
+            yield event_frame("error", {"detail": detail, "retry_after": 1, "status": 503})
         except Exception:
             log.exception("history stream of dialog %s failed", self._query.dialog_id)
             if self._pending:

@@ -18,9 +18,21 @@ _PREFIX = b'data: {"messages": ['
 _SUFFIX = b"]}\n\n"
 
 
+_GROUP = 64
+
+
 def messages_frame(message_jsons: Sequence[str]) -> bytes:
-    """One data frame from messages that are already serialized JSON objects."""
-    return _PREFIX + ",".join(message_jsons).encode() + _SUFFIX
+    """One data frame from messages that are already serialized JSON objects.
+
+    Encoded in groups: one emoji makes a joined str 4 bytes per character, and a
+    1000-message str that size is several times slower to build than 64-message ones."""
+    body = b",".join(
+        [
+            ",".join(message_jsons[i : i + _GROUP]).encode()
+            for i in range(0, len(message_jsons), _GROUP)
+        ]
+    )
+    return _PREFIX + body + _SUFFIX
 
 
 def event_frame(event: str, payload: dict[str, Any]) -> bytes:
