@@ -1,4 +1,7 @@
-"""`python -m local [serve] [--host H] [--port P]`: run the API on http://127.0.0.1:8000."""
+"""`python -m local [serve] [--host H] [--port P]`: run the API on http://127.0.0.1:8000.
+
+`python -m local auth <username> [--phone] [--force]`: log in to Telegram from the terminal.
+"""
 
 from __future__ import annotations
 
@@ -51,7 +54,14 @@ def main(argv: list[str] | None = None) -> int:
         p.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         p.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
         p.add_argument("--allow-public-without-key", dest="allow_public", action="store_true")
+    from local.auth_cli import add_arguments
+
+    add_arguments(sub.add_parser("auth", help="log in to Telegram from this terminal"))
     args = parser.parse_args(argv)
+    if args.command == "auth":
+        from local.auth_cli import run
+
+        return run(args)
     return _serve(args)
 
 

@@ -155,8 +155,25 @@ def _session_of(state: QrState) -> MemorySession:
     return session
 
 
-def _record_of(session: Any) -> SessionRecord:
+def record_of(session: Any) -> SessionRecord:
+    """The login a Telethon session holds (its DC and auth key)."""
     return SessionRecord(**_key_fields(session))
+
+
+def save_login(sessions: SessionStore, username: str, record: SessionRecord, user: object) -> None:
+    """Store a fresh login, replacing any previous one with its entity cache."""
+    sessions.replace(username, record)
+    if isinstance(user, types.User) and user.access_hash is not None:
+        # Telethon finds "self" as entity 0 (hash = own id); a cold client needs no getMe.
+        name = " ".join(p for p in (user.first_name, user.last_name) if p) or None
+        username_lc = (user.username or "").lower() or None
+        sessions.put_entities(
+            username,
+            [
+                EntityRow(0, user.id),
+                EntityRow(user.id, user.access_hash, username_lc, user.phone, name),
+            ],
+        )
 
 
 def _flood(exc: tg_errors.FloodWaitError) -> RateLimited:
@@ -335,30 +352,14 @@ class AuthService:
     async def _succeed(
         self, state: QrState, client: TelegramClient, authorization: object
     ) -> QrState:
-        record = _record_of(client.session)
+        record = record_of(client.session)
         try:
             # The flow is marked done first: a cancel that won the race keeps the old session.
             done = self._qr.update(state.finished("success"))
         except ConditionFailed:
             log.info("QR login finished after it was cancelled or changed; not saved")
             return self._load(state.token)  # 404 when it was cancelled
-        self._sessions.replace(state.username, record)
-        user = getattr(authorization, "user", None)
-        if isinstance(user, types.User) and user.access_hash is not None:
-            # Telethon finds "self" as entity 0 (hash = own id); a cold client needs no getMe.
-            self._sessions.put_entities(
-                state.username,
-                [
-                    EntityRow(0, user.id),
-                    EntityRow(
-                        user.id,
-                        user.access_hash,
-                        (user.username or "").lower() or None,
-                        user.phone,
-                        " ".join(p for p in (user.first_name, user.last_name) if p) or None,
-                    ),
-                ],
-            )
+        save_login(self._sessions, state.username, record, getattr(authorization, "user", None))
         log.info("QR login succeeded for %s (force=%s)", state.username, state.force)
         return done
 
