@@ -106,3 +106,14 @@ def test_continuation_inside_one_second_loses_and_repeats_nothing(
     ids, calls = follow(lambda_app, big, params)
     assert ids == added
     assert calls >= 3
+
+
+def test_a_spent_time_budget_still_makes_progress_one_message_per_call(
+    lambda_app: Any, world: World, big: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HISTORY_MAX_SECONDS", "0")
+    params = {"start_date": "2024-03-01", "end_date": "2024-03-06"}
+    want = expected_ids(world, big, ts("2024-03-01"), ts("2024-03-06 23:59:59"))
+    ids, calls = follow(lambda_app, big, params)
+    assert ids == want
+    assert calls == len(want)  # one message each; the last call finds nothing more to add

@@ -250,7 +250,9 @@ class HistoryStream:
 
     # -- chunking --------------------------------------------------------------------
     def _add(self, message_json: str, position: MessageRecord | str) -> bytes | None:
-        if self._budget.limited and not self._budget.admit(message_json):
+        # The first message of a response is always admitted: every response makes
+        # progress, so following continuations always ends.
+        if self._budget.limited and not self._budget.admit(message_json) and self._last is not None:
             raise _BudgetStop
         self._pending.append(message_json)
         self._last = position
