@@ -135,9 +135,9 @@ def make_dialog(
             created = world.now - timedelta(days=rng.uniform(30, 365 * years))
         created = created.replace(microsecond=0)  # Telegram dates are whole seconds
         start, end = _span(world, rng, years, created, last_date)
-        cid = _unique(rng, 1_000_000_000, 2_499_999_999, set(world.chats))
-        if kind == "group":
-            cid = cid % 999_999_000 + 1000
+        # Basic group ids are small; channel ids are 10 digits (-100… when marked).
+        lo_id, hi_id = (1000, 999_999_999) if kind == "group" else (10**9, 2_499_999_999)
+        cid = _unique(rng, lo_id, hi_id, set(world.chats))
         pool = humans or [me]
         members = [me, *rng.sample(pool, min(len(pool), max(1, min(count, 12) - 1)))]
         chat_kind: ChatKind = kind  # type: ignore[assignment]

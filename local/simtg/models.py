@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from .world import World
 
 DialogKind = Literal["user", "bot", "group", "supergroup", "channel", "saved"]
 ChatKind = Literal["group", "supergroup", "channel"]
@@ -150,26 +153,25 @@ class DialogRec:
     participants_count: int | None = None
     created: datetime | None = None
     contact: bool = False
-    # Filled in by World: the history is generated lazily.
-    _world: object = field(default=None, repr=False, compare=False)
+    # Set by World.register_dialog; counts are live because histories can change.
+    _world: World | None = field(default=None, repr=False, compare=False)
 
     @property
     def folder_id(self) -> int:
         return 1 if self.archived else 0
 
+    def _history_world(self) -> World:
+        if self._world is None:
+            raise RuntimeError("dialog is not registered with a World")
+        return self._world
+
     @property
     def message_count(self) -> int:
-        from .world import World  # local import: World imports this module
-
-        assert isinstance(self._world, World)
-        return self._world.history(self.peer_id).count
+        return self._history_world().history(self.peer_id).count
 
     @property
     def last_message(self) -> MessageRec | None:
-        from .world import World
-
-        assert isinstance(self._world, World)
-        return self._world.history(self.peer_id).last()
+        return self._history_world().history(self.peer_id).last()
 
 
 @dataclass

@@ -12,6 +12,7 @@ from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from .content import ContentContext, decode_media_id, dt_to_ts, hash_int, make_media
 from .history import History
@@ -110,7 +111,7 @@ class World:
             self._histories[dialog.peer_id] = self._build_common_late(dialog.peer_id, spec)
         return dialog
 
-    def add_dialog(self, kind: DialogKind, messages: int, **options: object) -> DialogRec:
+    def add_dialog(self, kind: DialogKind, messages: int, **options: Any) -> DialogRec:
         """Add a dialog after generation, e.g. a 200k-message channel for benchmarks.
 
         Options: title, username, participants, created, last_date, archived, muted,
@@ -118,7 +119,7 @@ class World:
         """
         from .generator import make_dialog
 
-        return make_dialog(self, kind, messages, **options)  # type: ignore[arg-type]
+        return make_dialog(self, kind, messages, **options)
 
     # -- lookups --------------------------------------------------------------
 

@@ -10,14 +10,16 @@ from telethon.tl import types as T
 
 from .. import tl
 from ..content import dt_to_ts
+from ..errors import RpcFault
 from ..models import DialogRec, MessageRec
+from ..world import World
 from .base import Ctx, handles
 from .peers import resolve_peer
 
 _MAX_LIMIT = 100
 
 
-def _order_key(world: Any, d: DialogRec) -> tuple[int, int, int]:
+def _order_key(world: World, d: DialogRec) -> tuple[int, int, int]:
     last = world.history(d.peer_id).last()
     return (dt_to_ts(last.date) if last else 0, last.id if last else 0, d.peer_id)
 
@@ -41,7 +43,7 @@ def _start(ctx: Ctx, dialogs: list[DialogRec], req: Any) -> int:
     if req.offset_peer is not None and not isinstance(req.offset_peer, T.InputPeerEmpty):
         try:
             peer_id = resolve_peer(ctx, req.offset_peer)
-        except Exception:
+        except RpcFault:  # a stale offset peer just means "from the top"
             peer_id = None
         for i, d in enumerate(dialogs):
             if d.peer_id == peer_id:
