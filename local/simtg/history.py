@@ -26,6 +26,9 @@ class History:
         self.ctx = ctx
         self._ids = ids
         self._dates = dates
+        # Generated content (reply targets) is derived from the ids as generated, so
+        # deleting or adding messages later never changes other messages.
+        self._gen_ids = ids
         self._explicit: dict[int, MessageRec] = {}  # added through controls
         self._edits: dict[int, tuple[str, datetime]] = {}
 
@@ -44,7 +47,8 @@ class History:
         msg_id = self._ids[index]
         rec = self._explicit.get(msg_id)
         if rec is None:
-            prev = list(self._ids[max(0, index - _REPLY_WINDOW) : index])
+            gi = bisect_left(self._gen_ids, msg_id)
+            prev = list(self._gen_ids[max(0, gi - _REPLY_WINDOW) : gi])
             rec = build_message(self.ctx, msg_id, self._dates[index], prev)
         edit = self._edits.get(msg_id)
         if edit is not None:
@@ -67,7 +71,13 @@ class History:
 
     # -- mutations (controls) -------------------------------------------------
 
+    def _own_columns(self) -> None:
+        """Copy-on-write: the first mutation detaches the live columns from the generated ids."""
+        if self._ids is self._gen_ids:
+            self._ids = array("q", self._ids)
+
     def append(self, rec: MessageRec) -> None:
+        self._own_columns()
         if self._ids and rec.id <= self._ids[-1]:
             raise ValueError("new message ids must increase")
         self._ids.append(rec.id)
@@ -86,6 +96,7 @@ class History:
         i = self.index_of(msg_id)
         if i is None:
             raise KeyError(msg_id)
+        self._own_columns()
         del self._ids[i]
         del self._dates[i]
         self._explicit.pop(msg_id, None)

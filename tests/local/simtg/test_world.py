@@ -103,3 +103,13 @@ def test_add_edit_delete_messages(world: World) -> None:
     assert edited is not None and edited.text == "edited" and edited.edit_date is not None
     world.history(chan.peer_id).delete(rec.id)
     assert chan.message_count == before
+
+
+def test_deleting_a_message_changes_no_other_message(world: World) -> None:
+    chan = max((d for d in world.dialogs if d.kind == "channel"), key=lambda d: d.message_count)
+    before = {m.id: m for m in world.messages(chan.peer_id)}
+    victim = list(before)[len(before) // 2]
+    world.history(chan.peer_id).delete(victim)
+    after = {m.id: m for m in world.messages(chan.peer_id)}
+    assert victim not in after
+    assert all(after[i] == before[i] for i in after)
