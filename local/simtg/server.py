@@ -58,6 +58,9 @@ class SimulatedTelegram(SimActions):
         self.request_log: deque[str] = deque(maxlen=10_000)
         self.denied: set[int] = set()
         self.file_ref_epoch = 0
+        #: Opt-in: one key connected from two clients at once is revoked, as Telegram
+        #: does for two IPs (AUTH_KEY_DUPLICATED). Lets tests prove per-account locking.
+        self.strict_key_sharing = False
         # Live connections, for server pushes; weak so forgotten clients can be collected.
         self._senders: weakref.WeakSet[SimSender] = weakref.WeakSet()
         if self.world.password:
@@ -160,6 +163,9 @@ class SimulatedTelegram(SimActions):
         state = self.auth.key_state(sender.auth_key.key, sender.dc_id)
         if state is not None and state.revoked and not isinstance(inner, F.help.GetConfigRequest):
             raise unauthorized()
+        if state is not None and self.strict_key_sharing and self._key_used_elsewhere(sender):
+            state.revoked, state.user_id = True, None
+            raise RpcFault(406, "AUTH_KEY_DUPLICATED")
         entry = REGISTRY.get(type(inner))
         if entry is None:
             raise RpcFault(400, f"METHOD_NOT_SIMULATED_{type(inner).__name__.upper()}")
@@ -168,6 +174,13 @@ class SimulatedTelegram(SimActions):
                 raise RpcFault(401, "SESSION_PASSWORD_NEEDED")
             raise unauthorized()
         return entry.fn(Ctx(self, sender, state), inner)
+
+    def _key_used_elsewhere(self, sender: SimSender) -> bool:
+        key = sender.auth_key.key
+        return any(
+            other is not sender and other.is_connected() and other.auth_key.key == key
+            for other in self._senders
+        )
 
     def reset_requests(self) -> None:
         self.requests.clear()

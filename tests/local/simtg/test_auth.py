@@ -144,3 +144,23 @@ async def test_revoked_key(sim: SimulatedTelegram) -> None:
             await client.get_dialogs()
     finally:
         await client.disconnect()
+
+
+async def test_strict_key_sharing_revokes_a_key_used_twice(sim: SimulatedTelegram) -> None:
+    session = sim.authorized_session()
+    one = sim.client(session)
+    await one.connect()
+    await one.disconnect()
+    sim.strict_key_sharing = True
+    two = sim.client(session)
+    await two.connect()  # one at a time is fine
+    assert await two.get_me() is not None
+    three = sim.client(session)
+    try:
+        with pytest.raises(errors.AuthKeyDuplicatedError):
+            await three.connect()  # its very first request is refused
+        with pytest.raises(errors.AuthKeyUnregisteredError):
+            await two.get_dialogs()
+    finally:
+        await two.disconnect()
+        await three.disconnect()
