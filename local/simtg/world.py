@@ -8,9 +8,6 @@ turn it into TL objects, and tests read it directly (``world.dialogs``,
 from __future__ import annotations
 
 import random
-from array import array
-from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -27,17 +24,11 @@ from .models import (
     MessageRec,
     UserRec,
 )
+from .timeline import TimelineSpec, channel_columns, common_columns
 
 #: Dialog kinds that share the account-wide message id counter on Telegram.
 COMMON_KINDS = frozenset({"user", "bot", "group", "saved"})
 DEFAULT_NOW = datetime(2025, 6, 1, 12, 0, tzinfo=UTC)
-
-
-@dataclass
-class _TimelineSpec:
-    count: int
-    start_ts: int
-    end_ts: int
 
 
 class World:
@@ -54,7 +45,7 @@ class World:
         self.folders: list[FolderRec] = []
         self._by_peer: dict[int, DialogRec] = {}
         self._contexts: dict[int, ContentContext] = {}
-        self._specs: dict[int, _TimelineSpec] = {}
+        self._specs: dict[int, TimelineSpec] = {}
         self._histories: dict[int, History] = {}
         self._common_built = False
         self._next_common_id = 1
@@ -105,7 +96,7 @@ class World:
         self.dialogs.append(dialog)
         self._by_peer[dialog.peer_id] = dialog
         self._contexts[dialog.peer_id] = ctx
-        spec = _TimelineSpec(count, dt_to_ts(start), max(dt_to_ts(end), dt_to_ts(start)))
+        spec = TimelineSpec(count, dt_to_ts(start), max(dt_to_ts(end), dt_to_ts(start)))
         self._specs[dialog.peer_id] = spec
         if dialog.kind in COMMON_KINDS and self._common_built:
             self._histories[dialog.peer_id] = self._build_common_late(dialog.peer_id, spec)
@@ -251,49 +242,20 @@ class World:
 
     # -- history construction -------------------------------------------------
 
-    def _dates(self, peer_id: int, spec: _TimelineSpec) -> list[int]:
-        rng = random.Random(hash_int(self.seed, "timeline", peer_id))
-        return sorted(rng.randint(spec.start_ts, spec.end_ts) for _ in range(spec.count))
-
     def _build_channel(self, peer_id: int) -> History:
-        """Channels and supergroups number their messages per dialog (with a few gaps)."""
-        spec = self._specs[peer_id]
-        rng = random.Random(hash_int(self.seed, "ids", peer_id))
-        ids = array("q")
-        cur = 0
-        for _ in range(spec.count):
-            cur += 2 if rng.random() < 0.03 else 1
-            ids.append(cur)
-        return History(self._contexts[peer_id], ids, array("q", self._dates(peer_id, spec)))
+        ids, dates = channel_columns(self.seed, peer_id, self._specs[peer_id])
+        return History(self._contexts[peer_id], ids, dates)
 
     def _build_common(self) -> None:
-        """Private chats, basic groups and Saved Messages share one account-wide counter.
-
-        So their ids interleave by date across dialogs, and a dialog's top id is
-        not its message count.
-        """
-        peers = [d.peer_id for d in self.dialogs if d.kind in COMMON_KINDS]
-        events: list[tuple[int, int]] = []
-        for order, peer_id in enumerate(peers):
-            events.extend((ts, order) for ts in self._dates(peer_id, self._specs[peer_id]))
-        events.sort()
-        cols: list[tuple[array, array]] = [(array("q"), array("q")) for _ in peers]
-        for msg_id, (ts, order) in enumerate(events, start=1):
-            ids, dates = cols[order]
-            ids.append(msg_id)
-            dates.append(ts)
-        for peer_id, (ids, dates) in zip(peers, cols, strict=True):
+        """Lay out every common dialog at once: they share the account-wide counter."""
+        specs = {d.peer_id: self._specs[d.peer_id] for d in self.dialogs if d.kind in COMMON_KINDS}
+        for peer_id, (ids, dates) in common_columns(self.seed, specs).items():
             self._histories[peer_id] = History(self._contexts[peer_id], ids, dates)
-        self._next_common_id = len(events) + 1
+        self._next_common_id = sum(s.count for s in specs.values()) + 1
         self._common_built = True
 
-    def _build_common_late(self, peer_id: int, spec: _TimelineSpec) -> History:
+    def _build_common_late(self, peer_id: int, spec: TimelineSpec) -> History:
         """A common dialog added after the counter was laid out gets the next id block."""
-        dates = self._dates(peer_id, spec)
-        first = self._next_common_id
-        self._next_common_id += len(dates)
-        ids = array("q", range(first, first + len(dates)))
-        return History(self._contexts[peer_id], ids, array("q", dates))
-
-    def peers_of_kind(self, kinds: Sequence[str]) -> list[DialogRec]:
-        return [d for d in self.dialogs if d.kind in kinds]
+        ids, dates = common_columns(self.seed, {peer_id: spec}, self._next_common_id)[peer_id]
+        self._next_common_id += spec.count
+        return History(self._contexts[peer_id], ids, dates)
