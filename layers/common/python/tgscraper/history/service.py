@@ -14,28 +14,26 @@ flat whatever the range. A failure after the first byte ends the stream with an
 from __future__ import annotations
 
 import asyncio
-import calendar
 import contextlib
 import logging
-import time
 from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tgscraper.container import Container
 from tgscraper.errors import RateLimited, ServiceError
+from tgscraper.history.chunker import BudgetSpent, Chunker
 from tgscraper.history.coverage import Segment, plan
-from tgscraper.history.dates import HistoryRange, format_date
+from tgscraper.history.dates import HistoryRange
 from tgscraper.history.fetcher import Page, resolve, walk
 from tgscraper.history.limits import Budget
+from tgscraper.history.media_prefetch import MediaPrefetch
 from tgscraper.history.prefetch import Prefetch
-from tgscraper.history.record import MessageRecord
-from tgscraper.history.sse import event_frame, messages_frame
+from tgscraper.history.sse import event_frame
 from tgscraper.history.store import (
     CachedMessage,
     MessageCache,
-    message_id_of,
     message_sk,
     sk_after,
     sk_ceiling,
@@ -43,6 +41,9 @@ from tgscraper.history.store import (
 )
 from tgscraper.media.index import MediaIndex
 from tgscraper.storage.ports import StorageError
+
+if TYPE_CHECKING:
+    from tgscraper.files.service import FileService
 
 log = logging.getLogger("tgscraper.history")
 
@@ -62,10 +63,6 @@ class HistoryQuery:
     force_refresh: bool = False
 
 
-class _BudgetStop(Exception):
-    """The response budget is spent: end with a continuation event."""
-
-
 def _take(iterator: Iterator[CachedMessage], n: int) -> list[CachedMessage]:
     out = []
     for item in iterator:
@@ -75,13 +72,14 @@ def _take(iterator: Iterator[CachedMessage], n: int) -> list[CachedMessage]:
     return out
 
 
-def _parse_sk_date(sk: str) -> int:
-    return calendar.timegm(time.strptime(sk[:19], "%Y-%m-%dT%H:%M:%S"))
-
-
 class HistoryStream:
     def __init__(
-        self, container: Container, query: HistoryQuery, segments: list[Segment], budget: Budget
+        self,
+        container: Container,
+        query: HistoryQuery,
+        segments: list[Segment],
+        budget: Budget,
+        media_prefetch: MediaPrefetch | None = None,
     ) -> None:
         self._container = container
         self._query = query
@@ -93,9 +91,10 @@ class HistoryStream:
         self._client: Any = None
         self._peer: Any = None
         self._prefetches: dict[int, Prefetch] = {}
-        self._pending: list[str] = []
-        self._last: MessageRecord | str | None = None
+        self._chunks = Chunker(query.chunk_size, budget, query.range)
         self._closed = False
+        self._media_prefetch = media_prefetch or MediaPrefetch()
+        self._files: FileService | None = None
         # SQLite answers in well under a millisecond per call: run it inline, where it
         # overlaps Telegram's round trip for free. A thread would cost more than it saves:
         # the GIL hand-off back to the event loop can take a whole switch interval (5 ms).
@@ -154,29 +153,32 @@ class HistoryStream:
                     async with aclosing(self._fetched(index, seg)) as frames:
                         async for frame in frames:
                             yield frame
-            if self._pending:
-                yield self._flush()
-        except _BudgetStop:
-            if self._pending:
-                yield self._flush()
-            yield event_frame("continue", self._continuation())
-        except ServiceError as exc:
-            if self._pending:
-                yield self._flush()
+            if self._chunks.pending:
+                yield self._chunks.flush()
+        except BudgetSpent:
+            if self._chunks.pending:
+                yield self._chunks.flush()
+            yield event_frame("continue", self._chunks.continuation())
+        except Exception as exc:
+            # What was sent stays valid; the last frame says why the stream ends here.
+            if self._chunks.pending:
+                yield self._chunks.flush()
             yield self._error_frame(exc)
-        except StorageError as exc:
-            log.error("history stream of dialog %s: storage failed: %s", self._query.dialog_id, exc)
-            if self._pending:
-                yield self._flush()
-            detail = "Storage is temporarily unavailable; retry shortly"
-            yield event_frame("error", {"detail": detail, "retry_after": 1, "status": 503})
-        except Exception:
-            log.exception("history stream of dialog %s failed", self._query.dialog_id)
-            if self._pending:
-                yield self._flush()
-            yield event_frame("error", {"detail": "Internal server error", "retry_after": None})
         finally:
             await self.aclose()
+
+    def _error_frame(self, exc: Exception) -> bytes:
+        if isinstance(exc, ServiceError):
+            retry = exc.retry_after if isinstance(exc, RateLimited) else None
+            payload = {"detail": exc.detail, "retry_after": retry, "status": exc.status_code}
+        elif isinstance(exc, StorageError):
+            log.error("history of dialog %s: storage failed: %s", self._query.dialog_id, exc)
+            detail = "Storage is temporarily unavailable; retry shortly"
+            payload = {"detail": detail, "retry_after": 1, "status": 503}
+        else:
+            log.error("history of dialog %s failed", self._query.dialog_id, exc_info=exc)
+            payload = {"detail": "Internal server error", "retry_after": None, "status": 500}
+        return event_frame("error", payload)
 
     async def aclose(self) -> None:
         if self._closed:
@@ -195,7 +197,7 @@ class HistoryStream:
         while True:
             batch = await self._io(_take, rows, _CACHE_BATCH)
             for row in batch:
-                frame = self._add(row.json, row.sk)
+                frame = self._chunks.add(row.json, row.sk)
                 if frame is not None:
                     yield frame
             if len(batch) < _CACHE_BATCH:
@@ -208,19 +210,19 @@ class HistoryStream:
         cover_limit = min(seg.hi, prefetch.started_at - COVERAGE_SAFETY)
         span_from = sk_floor(seg.lo)
         while True:
-            if self._pending and not prefetch.ready():
+            if self._chunks.pending and not prefetch.ready():
                 # About to wait for Telegram: send what we hold instead of sitting on it.
-                yield self._flush()
+                yield self._chunks.flush()
             page = await prefetch.get()
             stopped = False
             try:
                 for record in page.records:
                     if record.date == seg.lo and record.id <= after:
                         continue
-                    frame = self._add(record.json, record)
+                    frame = self._chunks.add(record.json, record)
                     if frame is not None:
                         yield frame
-            except _BudgetStop:
+            except BudgetSpent:
                 stopped = True
             # The page is complete from Telegram: store it even if the budget stopped us.
             if page.done:
@@ -231,12 +233,31 @@ class HistoryStream:
             await self._io(
                 self._store, page, span_from, span_to, seg.lo, min(covered_to, cover_limit)
             )
+            if self._media_prefetch.enabled:
+                await self._prefetch_media(page)
             if stopped:
-                raise _BudgetStop
+                raise BudgetSpent
             if page.done:
                 return
             last = page.records[-1]
             span_from = sk_after(last.date, last.id)
+
+    async def _prefetch_media(self, page: Page) -> None:
+        """Download the page's wanted media through the files service (see media_prefetch)."""
+        for record in page.records:
+            entry = record.media
+            if entry is None or not self._media_prefetch.wants(entry):
+                continue
+            if self._files is None:
+                from tgscraper.files.service import FileService
+
+                self._files = FileService.for_container(self._container)
+            try:
+                await self._files.open(entry.owner, entry.uuid)
+            except (ServiceError, StorageError) as exc:
+                log.warning("media prefetch stopped at %s: %s", entry.uuid, exc)
+                self._media_prefetch = MediaPrefetch()
+                return
 
     def _store(self, page: Page, span_from: str, span_to: str, lo: int, hi: int) -> None:
         # Order matters for a reader at any moment: media entries before the messages
@@ -248,57 +269,24 @@ class HistoryStream:
         if hi >= lo:
             self._cache.add_coverage(lo, hi)
 
-    # -- chunking --------------------------------------------------------------------
-    def _add(self, message_json: str, position: MessageRecord | str) -> bytes | None:
-        # The first message of a response is always admitted: every response makes
-        # progress, so following continuations always ends.
-        if self._budget.limited and not self._budget.admit(message_json) and self._last is not None:
-            raise _BudgetStop
-        self._pending.append(message_json)
-        self._last = position
-        if len(self._pending) >= self._query.chunk_size:
-            return self._flush()
-        return None
 
-    def _flush(self) -> bytes:
-        frame = messages_frame(self._pending)
-        self._pending = []
-        return frame
+async def open_history(
+    container: Container,
+    query: HistoryQuery,
+    budget: Budget,
+    media_prefetch: MediaPrefetch | None = None,
+) -> HistoryStream:
+    """Plan the range and do all pre-stream work; raises ServiceError (a real status).
 
-    def _continuation(self) -> dict[str, Any]:
-        rng = self._query.range
-        last = self._last
-        if last is None:
-            start, after = rng.start, rng.after_id
-        elif isinstance(last, str):
-            start, after = _parse_sk_date(last), message_id_of(last)
-        else:
-            start, after = last.date, last.id
-        return {
-            "next_start_date": format_date(start),
-            "after_id": after,
-            "end_date": format_date(rng.end),
-            "detail": "Response size/time limit reached: repeat the request with "
-            "start_date=next_start_date, after_id and end_date to continue",
-        }
-
-    @staticmethod
-    def _error_frame(exc: ServiceError) -> bytes:
-        retry = exc.retry_after if isinstance(exc, RateLimited) else None
-        return event_frame(
-            "error", {"detail": exc.detail, "retry_after": retry, "status": exc.status_code}
-        )
-
-
-async def open_history(container: Container, query: HistoryQuery, budget: Budget) -> HistoryStream:
-    """Plan the range and do all pre-stream work; raises ServiceError (a real status)."""
+    `media_prefetch` defaults to the environment's setting (off unless configured)."""
     cache = MessageCache(container.stores.messages, query.username, query.dialog_id)
     rng = query.range
     if query.force_refresh:
         segments = [Segment("fetch", rng.start, rng.end)]
     else:
         segments = plan(rng.start, rng.end, await asyncio.to_thread(cache.coverage))
-    stream = HistoryStream(container, query, segments, budget)
+    prefetch = media_prefetch if media_prefetch is not None else MediaPrefetch.from_env()
+    stream = HistoryStream(container, query, segments, budget, prefetch)
     try:
         await stream.prepare()
     except BaseException:
