@@ -110,3 +110,26 @@ def test_a_disconnect_in_the_middle_of_a_range_keeps_only_complete_coverage(
     sim.reset_requests()
     assert messages_of(parse_sse(get(http, big, **rng).text)) == again
     assert sim.requests["GetHistoryRequest"] == 0
+
+
+def test_a_storage_failure_mid_stream_ends_with_a_503_error_frame(
+    http: TestClient, stores: Any, world: World, big: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tgscraper.storage.ports import StorageError
+
+    real = stores.messages.put_many
+    calls = {"n": 0}
+
+    def failing(items: Any) -> None:
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise StorageError("throttled")
+        real(items)
+
+    monkeypatch.setattr(stores.messages, "put_many", failing)
+    events = parse_sse(get(http, big).text)
+    assert events[-1].event == "error"
+    assert events[-1].data["status"] == 503 and events[-1].data["retry_after"] == 1
+    monkeypatch.setattr(stores.messages, "put_many", real)
+    again = messages_of(parse_sse(get(http, big).text))
+    assert [m["message_id"] for m in again] == expected_ids(world, big, 0, EVER)
