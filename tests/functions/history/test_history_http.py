@@ -69,6 +69,10 @@ def test_whole_history_is_every_message_once_oldest_first_with_exact_fields(
         assert m["reply_to"] == rec.reply_to
         assert m["post_author"] == rec.post_author
         assert (m["media"] is None) == (rec.media is None)
+        fwd_from = rec.fwd.from_id if rec.fwd is not None else None
+        from_channel = fwd_from if fwd_from is not None and fwd_from < -(10**12) else None
+        assert m["forwarded_from_channel_id"] == from_channel  # marked -100... id
+        assert m["sender_id"] == (rec.sender_id if rec.sender_id is not None else big)
 
 
 def test_sender_names_come_with_the_pages_not_one_request_per_message(
@@ -217,3 +221,14 @@ def test_caches_are_per_user(
     uuids = {m["media"]["uuid"] for m in messages_of(parse_sse(bob.text)) if m["media"]}
     index = MediaIndex(stores.media)
     assert all(index.get(BOB, u) and index.get(ALICE, u) is None for u in uuids)
+
+
+def test_every_kind_of_dialog_streams_its_whole_history(http: TestClient, world: World) -> None:
+    kinds = set()
+    for dialog in world.dialogs:
+        if dialog.title == "Big channel":
+            continue
+        got = walk(http, dialog.peer_id)
+        assert [m["message_id"] for m in got] == expected_ids(world, dialog.peer_id, 0, EVER)
+        kinds.add(dialog.kind)
+    assert {"user", "group", "supergroup", "channel", "saved"} <= kinds
