@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from local.simtg import SimulatedTelegram
 from local.simtg.accounts import KeyState
 from tgscraper.api.deps import ContainerDep
+from tgscraper.api.openapi import error_responses
 from tgscraper.auth.service import AuthService
 from tgscraper.auth.store import QrStore
 from tgscraper.errors import Conflict, NotFound
@@ -90,6 +91,7 @@ def _auth_service(container: ContainerDep) -> AuthService:
 @router.post(
     "/qr/{token}/approve",
     response_model=ApproveResponse,
+    responses=error_responses(404, 409, 503),
     summary="Demo only: approve a pending QR login as if a phone scanned it",
 )
 def approve_qr(

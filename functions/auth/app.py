@@ -15,10 +15,12 @@ from mangum import Mangum
 from pydantic import BaseModel, Field, SecretStr
 
 from tgscraper.api.app_factory import create_app
+from tgscraper.api.openapi import error_responses
 from tgscraper.auth.deps import AuthServiceDep
 from tgscraper.auth.page import LOGIN_PAGE_HEADERS, login_page_html
 from tgscraper.auth.qr_image import qr_svg
 from tgscraper.errors import NotFound
+from tgscraper.identity import USERNAME_PATTERN
 
 router = APIRouter(tags=["auth"])
 
@@ -30,7 +32,9 @@ Token = Path(
 
 class QrStartIn(BaseModel):
     username: str = Field(
-        description="Account name you choose; send it later as X-Telegram-Username"
+        description="Account name you choose; send it later as X-Telegram-Username",
+        # Documented, not enforced here: the service answers a clearer 400 than pydantic.
+        json_schema_extra={"pattern": USERNAME_PATTERN},
     )
     force: bool = Field(False, description="Replace an existing session once this login succeeds")
 
@@ -58,13 +62,21 @@ class CancelOut(BaseModel):
     message: str
 
 
-@router.post("/api/v3/auth/qr", response_model=QrStartOut, summary="Start a QR login")
+@router.post(
+    "/api/v3/auth/qr",
+    response_model=QrStartOut,
+    responses=error_responses(409, 429, 502, 503),
+    summary="Start a QR login",
+)
 async def start_qr(body: QrStartIn, service: AuthServiceDep) -> Any:
     return await service.start(body.username, force=body.force)
 
 
 @router.get(
-    "/api/v3/auth/qr/{token}", response_model=QrStatusOut, summary="Poll a QR login's status"
+    "/api/v3/auth/qr/{token}",
+    response_model=QrStatusOut,
+    responses=error_responses(404, 429, 502, 503),
+    summary="Poll a QR login's status",
 )
 async def poll_qr(service: AuthServiceDep, token: str = Token) -> Any:
     return await service.poll(token)
@@ -73,13 +85,19 @@ async def poll_qr(service: AuthServiceDep, token: str = Token) -> Any:
 @router.post(
     "/api/v3/auth/qr/{token}/2fa",
     response_model=QrStatusOut,
+    responses=error_responses(404, 409, 429, 502, 503),
     summary="Submit the 2FA password of a QR login",
 )
 async def submit_password(body: PasswordIn, service: AuthServiceDep, token: str = Token) -> Any:
     return await service.submit_password(token, body.password.get_secret_value())
 
 
-@router.delete("/api/v3/auth/qr/{token}", response_model=CancelOut, summary="Cancel a QR login")
+@router.delete(
+    "/api/v3/auth/qr/{token}",
+    response_model=CancelOut,
+    responses=error_responses(404, 503),
+    summary="Cancel a QR login",
+)
 def cancel_qr(service: AuthServiceDep, token: str = Token) -> Any:
     service.cancel(token)
     return {"status": "cancelled", "message": "QR login cancelled; an existing session is kept"}
@@ -88,7 +106,7 @@ def cancel_qr(service: AuthServiceDep, token: str = Token) -> Any:
 @router.get(
     "/api/v3/auth/qr/{token}/qr.svg",
     response_class=Response,
-    responses={200: {"content": {"image/svg+xml": {}}}},
+    responses={200: {"content": {"image/svg+xml": {}}}, **error_responses(404, 503)},
     summary="The current QR code of a pending login, as SVG",
 )
 def qr_picture(service: AuthServiceDep, token: str = Token) -> Response:

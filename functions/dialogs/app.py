@@ -13,6 +13,7 @@ from pydantic import BaseModel
 
 from tgscraper.api.app_factory import API_PREFIX, create_app
 from tgscraper.api.deps import ContainerDep, UsernameDep
+from tgscraper.api.openapi import error_responses
 from tgscraper.dialogs.model import DialogType
 from tgscraper.dialogs.query import MAX_LIMIT, Match, Order, SearchParams, SortKey
 from tgscraper.dialogs.service import DialogService
@@ -64,6 +65,7 @@ class Folder(BaseModel):
 @router.get(
     "/search/dialogs",
     response_model=SearchResponse,
+    responses=error_responses(404, 409, 429, 502, 503),
     summary="Search dialogs by title, type, folder, counts and dates",
 )
 async def search_dialogs(
@@ -123,6 +125,7 @@ async def search_dialogs(
     "/folders",
     response_model=list[Folder],
     response_model_exclude_none=True,
+    responses=error_responses(409, 429, 502, 503),
     summary="List dialog folders (All Chats first)",
 )
 async def list_folders(

@@ -30,11 +30,15 @@ from tgscraper.files.ranges import RangeNotSatisfiable, parse_range
 router = APIRouter(tags=["files"])
 
 _FILE_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"description": "The whole file", "content": {"application/octet-stream": {}}},
-    206: {"description": "The single byte range asked for with `Range`"},
+    200: {
+        "description": "The whole file, typed by its MIME type",
+        "content": {"application/octet-stream": {}, "*/*": {}},
+    },
+    206: {"description": "The single byte range asked for with `Range`", "content": {"*/*": {}}},
     304: {"description": "`If-None-Match` matches the ETag"},
     307: {"description": "On Lambda, above the inline limit: follow to a presigned S3 URL"},
     404: {"description": "Unknown uuid, another user's uuid, or gone from Telegram"},
+    409: {"description": "The account is busy in another process; retry in a few seconds"},
     416: {"description": "The range lies outside the file (`Content-Range: bytes */size`)"},
     429: {"description": "Telegram flood wait (see `Retry-After`)"},
     502: {"description": "Telegram unreachable"},

@@ -17,6 +17,7 @@ from starlette.background import BackgroundTask
 
 from tgscraper.api.app_factory import API_PREFIX, create_app
 from tgscraper.api.deps import ContainerDep, UsernameDep
+from tgscraper.api.openapi import error_responses
 from tgscraper.history.dates import (
     DEFAULT_CHUNK_SIZE,
     MAX_CHUNK_SIZE,
@@ -35,7 +36,10 @@ _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     f"{API_PREFIX}/history/{{dialog_id}}",
     summary="Stream a dialog's message history as Server-Sent Events",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/event-stream": {}}}},
+    responses={
+        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        **error_responses(403, 404, 409, 429, 502, 503),
+    },
 )
 async def history(
     container: ContainerDep,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, FastAPI
 
 from tgscraper.api.api_key import ApiKeyMiddleware
 from tgscraper.api.errors import install_error_handlers
+from tgscraper.api.openapi import install_openapi
 from tgscraper.container import Container
 
 API_PREFIX = "/api/v3"
@@ -28,6 +29,7 @@ def create_app(
     )
     app.state.container = container = container or Container()
     install_error_handlers(app)
+    install_openapi(app)
     if container.settings.api_key:
         app.add_middleware(ApiKeyMiddleware, api_key=container.settings.api_key)
     for router in routers:
