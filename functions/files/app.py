@@ -20,6 +20,7 @@ from tgscraper.api.errors import error_response
 from tgscraper.files.deps import FileServiceDep, FilesSettingsDep
 from tgscraper.files.headers import (
     content_disposition,
+    content_type,
     etag_matches,
     if_range_allows,
     make_etag,
@@ -85,13 +86,13 @@ async def get_file(
         if url is not None:
             return RedirectResponse(url, status_code=307, headers={"Cache-Control": "no-store"})
 
+    headers["Content-Type"] = content_type(entry.mime)
     headers["Content-Length"] = str(end - start)
     if byte_range is not None:
         headers["Content-Range"] = byte_range.content_range
     return StreamingResponse(
         service.read(stored, start, end),
         status_code=206 if byte_range else 200,
-        media_type=entry.mime or "application/octet-stream",
         headers=headers,
     )
 

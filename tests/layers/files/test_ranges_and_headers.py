@@ -10,6 +10,7 @@ import pytest
 from tgscraper.files.headers import (
     ascii_fallback,
     content_disposition,
+    content_type,
     etag_matches,
     if_range_allows,
     make_etag,
@@ -106,3 +107,13 @@ def test_etag_validators() -> None:
     assert if_range_allows(etag, etag)
     assert not if_range_allows(f"W/{etag}", etag)  # If-Range needs a strong match
     assert not if_range_allows("Wed, 21 Oct 2015 07:28:00 GMT", etag)
+
+
+def test_content_types_are_passed_through_only_when_well_formed() -> None:
+    assert content_type("text/csv") == "text/csv"  # no invented charset
+    assert content_type("Video/MP4") == "video/mp4"
+    assert content_type("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet") == (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    for bad in ("", "text", "text/html\r\nSet-Cookie: x=1", "a/b c"):
+        assert content_type(bad) == "application/octet-stream"

@@ -11,6 +11,8 @@ from urllib.parse import quote
 # path separators (a client must never write outside the folder it chose).
 _UNSAFE_ASCII_RE = re.compile(r'[^\x20-\x7e]|["\\/;%]')
 _SEPARATORS_RE = re.compile(r"[/\\\x00-\x1f\x7f]")
+_MIME_RE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[A-Za-z0-9][\w.+-]*$")
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
 def _clean(filename: str) -> str:
@@ -48,6 +50,15 @@ def content_disposition(filename: str, default: str) -> str:
     if fallback != name:
         value += f"; filename*=UTF-8''{quote(name, safe='')}"
     return value
+
+
+def content_type(mime: str) -> str:
+    """The stored MIME type as sent by Telegram, if it is a plain type/subtype.
+
+    Sent as-is: no charset is added to text/* types, whose encoding is unknown.
+    """
+    mime = mime.strip().lower()
+    return mime if _MIME_RE.fullmatch(mime) else DEFAULT_CONTENT_TYPE
 
 
 def make_etag(media_id: str, size: int) -> str:

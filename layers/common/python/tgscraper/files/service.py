@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 from tgscraper.errors import NotFound, RateLimited
 from tgscraper.files.guard import DownloadLease, KeyedLocks
 from tgscraper.files.settings import FilesSettings
-from tgscraper.files.telegram_fetch import download_to_store
 from tgscraper.media.index import MediaEntry, MediaIndex, parse_uuid
 from tgscraper.storage.ports import BlobStore, ItemTable
 
@@ -133,6 +132,10 @@ class FileService:
                 return size
 
     async def _download(self, entry: MediaEntry) -> int:
+        # Deferred: Telethon costs a cold Lambda ~0.3 s, and serving a stored file
+        # (the common case) never needs it.
+        from tgscraper.files.telegram_fetch import download_to_store
+
         log.info("downloading media %s of %s from Telegram", entry.uuid, entry.owner)
         async with self._telegram().client(entry.owner) as client:
             return await download_to_store(client, entry, self._blobs)
