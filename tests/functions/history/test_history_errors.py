@@ -50,9 +50,16 @@ def test_no_session_is_401(http: TestClient, big: int) -> None:
     assert resp.status_code == 401
 
 
-def test_unknown_dialog_is_404(http: TestClient) -> None:
-    resp = get(http, -1009999999999)
-    assert resp.status_code == 404 and "-1009999999999" in resp.json()["detail"]
+@pytest.mark.parametrize("peer", [-1009999999999, 0, 2**62 + 5, -(2**63)])
+def test_unknown_dialog_is_404(http: TestClient, peer: int) -> None:
+    resp = get(http, peer)
+    assert resp.status_code == 404 and str(peer) in resp.json()["detail"]
+
+
+@pytest.mark.parametrize("peer", [-(10**20), 10**20])
+def test_an_id_beyond_64_bits_is_a_client_error(http: TestClient, peer: int) -> None:
+    resp = get(http, peer)
+    assert resp.status_code in (400, 404) and resp.json()["detail"]
 
 
 def test_private_channel_is_403(http: TestClient, sim: SimulatedTelegram, big: int) -> None:

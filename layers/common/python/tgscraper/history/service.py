@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tgscraper.container import Container
-from tgscraper.errors import RateLimited, ServiceError
+from tgscraper.errors import NotFound, RateLimited, ServiceError
 from tgscraper.history.chunker import BudgetSpent, Chunker
 from tgscraper.history.coverage import Segment, plan
 from tgscraper.history.dates import HistoryRange
@@ -51,6 +51,7 @@ COVERAGE_SAFETY = 2
 """Seconds before the start of a walk up to which coverage may extend: a message sent
 while the walk runs has a later date, so it is never inside a range marked complete."""
 _CACHE_BATCH = 512
+_MAX_PEER_ID = 2**62
 _T = TypeVar("_T")
 
 
@@ -279,6 +280,9 @@ async def open_history(
     """Plan the range and do all pre-stream work; raises ServiceError (a real status).
 
     `media_prefetch` defaults to the environment's setting (off unless configured)."""
+    if not -_MAX_PEER_ID <= query.dialog_id <= _MAX_PEER_ID:
+        # Telegram ids are 64-bit on the wire; no dialog has an id this large.
+        raise NotFound(f"Dialog {query.dialog_id} not found")
     cache = MessageCache(container.stores.messages, query.username, query.dialog_id)
     rng = query.range
     if query.force_refresh:
