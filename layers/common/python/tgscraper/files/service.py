@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from tgscraper.errors import NotFound, RateLimited
 from tgscraper.files.guard import DownloadLease, KeyedLocks
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tgscraper.files")
 
 _FIRST_POLL, _MAX_POLL = 0.05, 0.5
+_services: WeakKeyDictionary[Container, FileService] = WeakKeyDictionary()
 
 
 class DownloadPending(RateLimited):
@@ -62,10 +64,18 @@ class FileService:
 
     @classmethod
     def for_container(cls, container: Container) -> FileService:
-        stores = container.stores
-        # The provider is resolved lazily: serving a stored file never needs Telegram
-        # (nor its credentials).
-        return cls(MediaIndex(stores.media), stores.blobs, stores.media, lambda: container.telegram)
+        """The container's one service (the files route and history's media prefetch
+        share it, so its in-process download locks cover both)."""
+        service = _services.get(container)
+        if service is None:
+            stores = container.stores
+            # The provider is resolved lazily: serving a stored file never needs Telegram
+            # (nor its credentials).
+            service = cls(
+                MediaIndex(stores.media), stores.blobs, stores.media, lambda: container.telegram
+            )
+            _services[container] = service
+        return service
 
     async def open(self, owner: str, media_id: str) -> StoredFile:
         """The complete file, downloading it first if needed.
