@@ -61,6 +61,9 @@ class SimulatedTelegram(SimActions):
         #: Opt-in: one key connected from two clients at once is revoked, as Telegram
         #: does for two IPs (AUTH_KEY_DUPLICATED). Lets tests prove per-account locking.
         self.strict_key_sharing = False
+        #: Whether channels listed by messages.getDialogs carry participants_count.
+        #: Telegram does not promise it there; False exercises the getFullChannel path.
+        self.channel_counts_in_dialogs = True
         # Live connections, for server pushes; weak so forgotten clients can be collected.
         self._senders: weakref.WeakSet[SimSender] = weakref.WeakSet()
         if self.world.password:

@@ -54,7 +54,7 @@ def user(rec: UserRec) -> T.User:
     )
 
 
-def chat(rec: ChatRec, *, forbidden: bool = False) -> T.TypeChat:
+def chat(rec: ChatRec, *, forbidden: bool = False, with_count: bool = True) -> T.TypeChat:
     if rec.kind == "group":
         return T.Chat(
             id=rec.id,
@@ -85,7 +85,7 @@ def chat(rec: ChatRec, *, forbidden: bool = False) -> T.TypeChat:
         signatures=rec.signatures,
         access_hash=rec.access_hash,
         username=rec.username,
-        participants_count=rec.participants_count,
+        participants_count=rec.participants_count if with_count else None,
     )
 
 
@@ -206,6 +206,7 @@ def entities_for(
     messages: list[MessageRec],
     extra_peers: Sequence[int] = (),
     denied: AbstractSet[int] = frozenset(),
+    with_counts: bool = True,
 ) -> tuple[list[T.TypeUser], list[T.TypeChat]]:
     """Users and chats mentioned by messages (peers, senders, forward sources)."""
     ids: set[int] = set(extra_peers)
@@ -225,5 +226,5 @@ def entities_for(
         if isinstance(ent, UserRec):
             users.append(user(ent))
         else:
-            chats.append(chat(ent, forbidden=pid in denied))
+            chats.append(chat(ent, forbidden=pid in denied, with_count=with_counts))
     return users, chats

@@ -67,7 +67,9 @@ def get_dialogs(ctx: Ctx, req: Any) -> Any:
     start = _start(ctx, dialogs, req)
     page = dialogs[start : start + max(0, min(req.limit, _MAX_LIMIT))]
     tops: list[MessageRec] = [m for m in (world.history(d.peer_id).last() for d in page) if m]
-    users, chats = tl.entities_for(world, tops, [d.peer_id for d in page])
+    users, chats = tl.entities_for(
+        world, tops, [d.peer_id for d in page], with_counts=ctx.sim.channel_counts_in_dialogs
+    )
     epoch = ctx.sim.file_ref_epoch
     args = (
         [tl.dialog(world, d) for d in page],

@@ -113,3 +113,14 @@ async def test_cached_entities_need_no_request(
     for d in dialogs[:5]:
         await client.get_input_entity(d.id)
     assert sum(sim.requests.values()) == 0
+
+
+async def test_dialogs_without_participant_counts(
+    client: TelegramClient, sim: SimulatedTelegram, world: World
+) -> None:
+    sim.channel_counts_in_dialogs = False
+    dialogs = await client.get_dialogs()
+    channels = [d for d in dialogs if d.is_channel]
+    assert channels and all(d.entity.participants_count is None for d in channels)
+    full = await client(functions.channels.GetFullChannelRequest(channels[0].input_entity))
+    assert full.full_chat.participants_count == world.dialog(channels[0].id).participants_count
