@@ -8,6 +8,8 @@ serialization before the client sees it.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import types
 import weakref
 from collections import Counter, deque
@@ -64,16 +66,22 @@ class SimulatedTelegram(SimActions):
         #: Whether channels listed by messages.getDialogs carry participants_count.
         #: Telegram does not promise it there; False exercises the getFullChannel path.
         self.channel_counts_in_dialogs = True
+        #: Seconds after which every exported QR token approves itself (demo mode has
+        #: no phone to scan it); None disables it.
+        self.auto_approve_qr: float | None = None
         # Live connections, for server pushes; weak so forgotten clients can be collected.
         self._senders: weakref.WeakSet[SimSender] = weakref.WeakSet()
         if self.world.password:
             self.auth.passwords[self.world.me.id] = PasswordRecord.create(self.world.password)
 
     @classmethod
-    def demo(cls) -> SimulatedTelegram:
+    def demo(cls, *, auto_approve_qr: float | None = 3.0) -> SimulatedTelegram:
+        """Demo-mode sim: ``demo_world()``, and QR codes "scanned" after a few seconds."""
         from .demo import demo_world
 
-        return cls(demo_world())
+        sim = cls(demo_world())
+        sim.auto_approve_qr = auto_approve_qr
+        return sim
 
     @property
     def home_dc(self) -> int:
@@ -150,6 +158,16 @@ class SimulatedTelegram(SimActions):
         session.set_dc(dc, DC_IPS[dc], 443)
         session.auth_key = AuthKey(state.key)
         return session
+
+    def schedule_auto_approve(self, token: bytes) -> None:
+        if self.auto_approve_qr is None:
+            return
+
+        def approve() -> None:
+            with contextlib.suppress(ValueError):  # expired meanwhile: nothing to approve
+                self.approve_qr(token)
+
+        asyncio.get_running_loop().call_later(self.auto_approve_qr, approve)
 
     def start_srp(self, record: PasswordRecord) -> SrpSession:
         session = SrpSession.start(record)

@@ -41,6 +41,7 @@ def export_login_token(ctx: Ctx, req: Any) -> Any:
             raise _password_needed()
         return T.auth.LoginTokenSuccess(_authorization(ctx, user_id))
     token = ctx.sim.auth.export_token(state)
+    ctx.sim.schedule_auto_approve(token.token)
     return T.auth.LoginToken(token.expires, token.token)
 
 

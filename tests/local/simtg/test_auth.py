@@ -164,3 +164,14 @@ async def test_strict_key_sharing_revokes_a_key_used_twice(sim: SimulatedTelegra
     finally:
         await two.disconnect()
         await three.disconnect()
+
+
+async def test_auto_approve_for_demo_mode(sim: SimulatedTelegram, world: World) -> None:
+    sim.auto_approve_qr = 0.05
+    client = sim.client()
+    await client.connect()
+    try:
+        qr = await client.qr_login()
+        assert (await qr.wait(timeout=5)).id == world.me.id
+    finally:
+        await client.disconnect()
