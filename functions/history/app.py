@@ -44,7 +44,11 @@ _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 async def history(
     container: ContainerDep,
     username: UsernameDep,
-    dialog_id: Annotated[int, Path(description="Marked dialog id (-100... channels)")],
+    dialog_id: Annotated[
+        # Telegram ids are 64-bit: a larger number cannot name a dialog (was a 502).
+        int,
+        Path(description="Marked dialog id (-100... channels)", ge=-(2**63), le=2**63 - 1),
+    ],
     start_date: Annotated[
         str | None, Query(description="YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, UTC (inclusive)")
     ] = None,
