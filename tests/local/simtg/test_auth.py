@@ -175,3 +175,18 @@ async def test_auto_approve_for_demo_mode(sim: SimulatedTelegram, world: World) 
         assert (await qr.wait(timeout=5)).id == world.me.id
     finally:
         await client.disconnect()
+
+
+async def test_qr_migrate_with_2fa(sim: SimulatedTelegram, world: World) -> None:
+    sim.set_password("pw")
+    client = sim.client()
+    await client.connect()
+    try:
+        qr = await client.qr_login()
+        sim.approve_qr(qr.url, dc_id=5)
+        with pytest.raises(errors.SessionPasswordNeededError):
+            await qr.wait(timeout=5)
+        assert client.session.dc_id == 5
+        assert (await client.sign_in(password="pw")).id == world.me.id
+    finally:
+        await client.disconnect()
