@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,6 +28,26 @@ from moto import mock_aws
 from tests.support.aws import aws_test_settings, create_aws_resources
 from tgscraper.config import Settings
 from tgscraper.storage.factory import Stores, build_aws_stores, build_embedded_stores
+
+
+@pytest.fixture(autouse=True)
+def _current_event_loop_for_sync_tests(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Give every synchronous test a current, open event loop, as the Lambda runtime has.
+
+    Mangum runs each invocation with asyncio.get_event_loop(); pytest-asyncio leaves no
+    current loop behind after an async test, which would make handler tests depend on
+    test order. Async tests keep pytest-asyncio's own loop.
+    """
+    if inspect.iscoroutinefunction(getattr(request, "function", None)):
+        yield
+        return
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
 
 
 @pytest.fixture
