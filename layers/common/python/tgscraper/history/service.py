@@ -64,6 +64,16 @@ class HistoryQuery:
     force_refresh: bool = False
 
 
+async def _storage_call(container: Container, fn: Callable[..., _T], *args: Any) -> _T:
+    # SQLite answers in well under a millisecond per call: run it inline, where it
+    # overlaps Telegram's round trip for free. A thread would cost more than it saves:
+    # the GIL hand-off back to the event loop can take a whole switch interval (5 ms).
+    # DynamoDB calls are network round trips: those go to a worker thread.
+    if container.settings.storage_backend == "embedded":
+        return fn(*args)
+    return await asyncio.to_thread(fn, *args)
+
+
 def _take(iterator: Iterator[CachedMessage], n: int) -> list[CachedMessage]:
     out = []
     for item in iterator:
@@ -85,7 +95,6 @@ class HistoryStream:
         self._container = container
         self._query = query
         self._segments = segments
-        self._budget = budget
         self._cache = MessageCache(container.stores.messages, query.username, query.dialog_id)
         self._media = MediaIndex(container.stores.media)
         self._stack = AsyncExitStack()
@@ -96,20 +105,9 @@ class HistoryStream:
         self._closed = False
         self._media_prefetch = media_prefetch or MediaPrefetch()
         self._files: FileService | None = None
-        # SQLite answers in well under a millisecond per call: run it inline, where it
-        # overlaps Telegram's round trip for free. A thread would cost more than it saves:
-        # the GIL hand-off back to the event loop can take a whole switch interval (5 ms).
-        # DynamoDB calls are network round trips: those go to a worker thread.
-        self._inline_storage = container.settings.storage_backend == "embedded"
 
     async def _io(self, fn: Callable[..., _T], *args: Any) -> _T:
-        if self._inline_storage:
-            return fn(*args)
-        return await asyncio.to_thread(fn, *args)
-
-    @property
-    def uses_telegram(self) -> bool:
-        return any(s.kind == "fetch" for s in self._segments)
+        return await _storage_call(self._container, fn, *args)
 
     # -- before the first byte -----------------------------------------------------
     async def prepare(self) -> None:
@@ -288,7 +286,7 @@ async def open_history(
     if query.force_refresh:
         segments = [Segment("fetch", rng.start, rng.end)]
     else:
-        segments = plan(rng.start, rng.end, await asyncio.to_thread(cache.coverage))
+        segments = plan(rng.start, rng.end, await _storage_call(container, cache.coverage))
     prefetch = media_prefetch if media_prefetch is not None else MediaPrefetch.from_env()
     stream = HistoryStream(container, query, segments, budget, prefetch)
     try:
