@@ -75,8 +75,8 @@ class SimulatedTelegram(SimActions):
             self.auth.passwords[self.world.me.id] = PasswordRecord.create(self.world.password)
 
     @classmethod
-    def demo(cls, *, auto_approve_qr: float | None = 3.0) -> SimulatedTelegram:
-        """Demo-mode sim: ``demo_world()``, and QR codes "scanned" after a few seconds."""
+    def demo(cls, *, auto_approve_qr: float | None = None) -> SimulatedTelegram:
+        """Demo-mode sim on ``demo_world()``; ``auto_approve_qr`` seconds lets QR codes scan themselves."""
         from .demo import demo_world
 
         sim = cls(demo_world())
