@@ -76,7 +76,7 @@ class SimulatedTelegram(SimActions):
 
     @classmethod
     def demo(cls, *, auto_approve_qr: float | None = None) -> SimulatedTelegram:
-        """Demo-mode sim on ``demo_world()``; ``auto_approve_qr`` seconds lets QR codes scan themselves."""
+        """Sim on ``demo_world()``; ``auto_approve_qr`` seconds lets QR codes approve themselves."""
         from .demo import demo_world
 
         sim = cls(demo_world())
