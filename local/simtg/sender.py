@@ -66,6 +66,7 @@ class SimSender:
         self._connected = False
         self._disconnected: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     # -- the MTProtoSender surface used by TelegramClient -----------------------
 
@@ -79,7 +80,8 @@ class SimSender:
             if self._auth_key_callback is not None:
                 await self._auth_key_callback(self.auth_key)
         self._connected = True
-        self._disconnected = asyncio.get_running_loop().create_future()
+        self._loop = asyncio.get_running_loop()
+        self._disconnected = self._loop.create_future()
         self.sim._senders.add(self)
         return True
 
@@ -159,10 +161,23 @@ class SimSender:
             self._disconnected.set_result(None)
 
     def push_update(self, update: TLObject) -> None:
-        """Deliver a server push (already round-tripped) to the client's update loop."""
-        if self.updates_queue is None or not self._connected:
+        """Deliver a server push (round-tripped) to the client's update loop.
+
+        The control that triggers it may run on another thread or event loop (e.g. a
+        demo HTTP route), so hand it to the client's own loop.
+        """
+        loop, queue = self._loop, self.updates_queue
+        if queue is None or loop is None or not self._connected:
+            return
+        decoded = BinaryReader(bytes(update)).tgread_object()
+        if loop.is_closed():
+            self._drop(None)
             return
         try:
-            self.updates_queue.put_nowait(BinaryReader(bytes(update)).tgread_object())
-        except RuntimeError:  # the client's event loop is already closed
-            self._drop(None)
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is loop:
+            queue.put_nowait(decoded)
+        else:
+            loop.call_soon_threadsafe(queue.put_nowait, decoded)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from telethon import TelegramClient, errors
 from telethon.sessions import StringSession
@@ -188,5 +190,16 @@ async def test_qr_migrate_with_2fa(sim: SimulatedTelegram, world: World) -> None
             await qr.wait(timeout=5)
         assert client.session.dc_id == 5
         assert (await client.sign_in(password="pw")).id == world.me.id
+    finally:
+        await client.disconnect()
+
+
+async def test_qr_approved_from_another_thread(sim: SimulatedTelegram, world: World) -> None:
+    client = sim.client()
+    await client.connect()
+    try:
+        qr = await client.qr_login()
+        await asyncio.to_thread(sim.approve_qr, qr.url)  # e.g. a demo HTTP route's thread
+        assert (await qr.wait(timeout=5)).id == world.me.id
     finally:
         await client.disconnect()
