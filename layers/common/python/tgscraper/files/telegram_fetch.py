@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable
 from typing import Any
 
 from telethon import TelegramClient, errors, types
@@ -39,15 +40,27 @@ _REFERENCE_ERRORS = (errors.FileReferenceExpiredError, errors.FilerefUpgradeNeed
 
 
 class _WriterSink:
-    """The file-like object Telethon writes into: every chunk goes to the BlobWriter off
-    the event loop (an S3 part upload blocks), and nothing is buffered here."""
+    """The file-like object Telethon writes into; nothing is buffered here.
+
+    Telethon awaits `write()` when it returns an awaitable, so big chunks go to the
+    BlobWriter off the event loop (an S3 part upload blocks). It does not await for a
+    photo size cached inside the message itself (a few KB), so small chunks are written
+    synchronously: they can never be lost, whichever way Telethon calls.
+    """
+
+    SYNC_MAX = 16 * 1024
 
     def __init__(self, writer: BlobWriter) -> None:
         self._writer = writer
         self.written = 0
 
-    async def write(self, data: bytes) -> int:
-        await asyncio.to_thread(self._writer.write, bytes(data))
+    def write(self, data: bytes) -> int | Awaitable[int]:
+        if len(data) <= self.SYNC_MAX:
+            return self._write(data)
+        return asyncio.to_thread(self._write, data)
+
+    def _write(self, data: bytes) -> int:
+        self._writer.write(bytes(data))
         self.written += len(data)
         return len(data)
 
