@@ -24,6 +24,7 @@ from tgscraper.history.dates import (
     check_chunk_size,
     parse_range,
 )
+from tgscraper.history.events_schema import SSE_EVENT
 from tgscraper.history.limits import Budget
 from tgscraper.history.service import HistoryQuery, open_history
 
@@ -37,7 +38,7 @@ _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     summary="Stream a dialog's message history as Server-Sent Events",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/event-stream": {"schema": {"type": "string"}}}},
+        200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}},
         **error_responses(403, 404, 409, 429, 502, 503),
     },
 )
