@@ -122,7 +122,9 @@ class FileService:
         deadline = loop.time() + settings.wait_seconds
         delay = _FIRST_POLL
         while True:
-            if await asyncio.to_thread(lease.try_acquire):
+            # Synchronous (one conditional write): no await may separate taking the lease
+            # from the block that releases it, or a cancellation there would strand it.
+            if lease.try_acquire():
                 async with lease.renewing():
                     size = await asyncio.to_thread(self._blobs.size, entry.object_key)
                     if size is None:
