@@ -199,7 +199,10 @@ async def test_qr_approved_from_another_thread(sim: SimulatedTelegram, world: Wo
     await client.connect()
     try:
         qr = await client.qr_login()
+        # Telethon only sees the push if wait() is already listening (as with a phone).
+        waiting = asyncio.create_task(qr.wait(timeout=5))
+        await asyncio.sleep(0)
         await asyncio.to_thread(sim.approve_qr, qr.url)  # e.g. a demo HTTP route's thread
-        assert (await qr.wait(timeout=5)).id == world.me.id
+        assert (await waiting).id == world.me.id
     finally:
         await client.disconnect()
