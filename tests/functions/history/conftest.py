@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from local.simtg import SimulatedTelegram, World
 from tests.support.history import ALICE, history_app, log_in, small_world
 from tgscraper.config import Settings
-from tgscraper.storage.factory import Stores
+from tgscraper.storage.factory import Stores, build_embedded_stores
 
 
 @pytest.fixture
@@ -53,3 +53,11 @@ def http(app: FastAPI) -> TestClient:
 def _not_on_lambda(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("AWS_LAMBDA_FUNCTION_NAME", "HISTORY_BUDGET", "HISTORY_MAX_RESPONSE_BYTES"):
         monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture
+def http_embedded(embedded_settings: Settings, sim: SimulatedTelegram) -> TestClient:
+    """For input checks that never reach the cache: one adapter set is enough."""
+    stores = build_embedded_stores(embedded_settings)
+    log_in(stores, sim, ALICE)
+    return TestClient(history_app(embedded_settings, stores, sim))

@@ -32,33 +32,33 @@ def get(http: TestClient, peer: int | str, **params: Any) -> Any:
     ],
 )
 def test_bad_parameters_are_400_with_a_detail(
-    http: TestClient, sim: SimulatedTelegram, big: int, params: dict[str, Any], named: str
+    http_embedded: TestClient, sim: SimulatedTelegram, big: int, params: dict[str, Any], named: str
 ) -> None:
-    resp = get(http, big, **params)
+    resp = get(http_embedded, big, **params)
     assert resp.status_code == 400
     assert named in resp.json()["detail"]
     assert sim.requests["GetHistoryRequest"] == 0
 
 
-def test_a_non_numeric_dialog_id_is_400(http: TestClient) -> None:
-    resp = get(http, "general")
+def test_a_non_numeric_dialog_id_is_400(http_embedded: TestClient) -> None:
+    resp = get(http_embedded, "general")
     assert resp.status_code == 400 and "dialog_id" in resp.json()["detail"]
 
 
-def test_no_session_is_401(http: TestClient, big: int) -> None:
-    resp = http.get(f"/api/v3/history/{big}", headers={"X-Telegram-Username": "nobody"})
+def test_no_session_is_401(http_embedded: TestClient, big: int) -> None:
+    resp = http_embedded.get(f"/api/v3/history/{big}", headers={"X-Telegram-Username": "nobody"})
     assert resp.status_code == 401
 
 
 @pytest.mark.parametrize("peer", [-1009999999999, 0, 2**62 + 5, -(2**63)])
-def test_unknown_dialog_is_404(http: TestClient, peer: int) -> None:
-    resp = get(http, peer)
+def test_unknown_dialog_is_404(http_embedded: TestClient, peer: int) -> None:
+    resp = get(http_embedded, peer)
     assert resp.status_code == 404 and str(peer) in resp.json()["detail"]
 
 
 @pytest.mark.parametrize("peer", [-(10**20), 10**20])
-def test_an_id_beyond_64_bits_is_a_client_error(http: TestClient, peer: int) -> None:
-    resp = get(http, peer)
+def test_an_id_beyond_64_bits_is_a_client_error(http_embedded: TestClient, peer: int) -> None:
+    resp = get(http_embedded, peer)
     assert resp.status_code in (400, 404) and resp.json()["detail"]
 
 
