@@ -113,3 +113,52 @@ def test_demo_world_has_large_media() -> None:
     sizes = [m.media.size for m in sim.world.messages(sim.world.dialogs[-1].peer_id) if m.media]
     assert max(sizes) >= 40 * 1024 * 1024
     assert sim.world.password is None
+
+
+async def test_more_telegram_errors(client: TelegramClient, world: World) -> None:
+    with pytest.raises(ValueError, match="No user has"):
+        await client.get_entity("nobody_has_this_name")  # USERNAME_NOT_OCCUPIED
+    with pytest.raises(errors.ChatIdInvalidError):
+        await client(functions.messages.GetFullChatRequest(1))
+    with pytest.raises(errors.AuthTokenExpiredError):
+        await client(functions.auth.ImportLoginTokenRequest(b"\0" * 32))
+    stranger = next(u for u in world.users.values() if not u.contact and not u.bot)
+    assert await client(functions.users.GetUsersRequest([types.InputUser(stranger.id, 0)])) == []
+    doc = next(
+        m.media
+        for d in world.dialogs
+        for m in world.messages(d.peer_id)
+        if m.media and m.media.kind == "document" and m.media.dc_id == world.me.dc_id
+    )
+    loc = types.InputDocumentFileLocation(doc.id, doc.access_hash, b"", "")
+    with pytest.raises(errors.FileReferenceExpiredError):
+        await client(functions.upload.GetFileRequest(loc, 0, 4096))  # no/old reference
+
+
+async def test_bad_file_windows(client: TelegramClient, world: World) -> None:
+    peer, msg_id = next(
+        (d.peer_id, m.id)
+        for d in world.dialogs
+        for m in world.messages(d.peer_id)
+        if m.media and m.media.kind == "document" and m.media.dc_id == world.me.dc_id
+    )
+    msg = await client.get_messages(peer, ids=msg_id)
+    doc = msg.media.document
+    loc = types.InputDocumentFileLocation(doc.id, doc.access_hash, doc.file_reference, "")
+    with pytest.raises(errors.LimitInvalidError):
+        await client(functions.upload.GetFileRequest(loc, 0, 3000))
+    with pytest.raises(errors.OffsetInvalidError):
+        await client(functions.upload.GetFileRequest(loc, 100, 4096))
+    part = await client(functions.upload.GetFileRequest(loc, 4096, 4096))
+    rec = world.history(peer).get(msg_id)
+    assert rec is not None and rec.media is not None
+    assert part.bytes == world.media_bytes(rec.media, 4096, 4096)
+
+
+async def test_log_out_revokes_the_key(sim: SimulatedTelegram) -> None:
+    session = sim.authorized_session()
+    client = sim.client(session)
+    await client.connect()
+    key = session.auth_key.key
+    assert await client.log_out()
+    assert sim.auth.keys[key].revoked
