@@ -140,3 +140,22 @@ def test_a_storage_failure_mid_stream_ends_with_a_503_error_frame(
     monkeypatch.setattr(stores.messages, "put_many", real)
     again = messages_of(parse_sse(get(http, big).text))
     assert [m["message_id"] for m in again] == expected_ids(world, big, 0, EVER)
+
+
+def test_a_dialog_missing_from_the_entity_cache_is_found_by_listing_dialogs(
+    any_settings: Any, stores: Any, sim: SimulatedTelegram, world: World, big: int
+) -> None:
+    from tests.support.history import history_app
+    from tgscraper.storage.sessions import SessionRecord
+
+    session = sim.authorized_session()
+    assert session.auth_key is not None
+    record = SessionRecord(session.dc_id, session.server_address, 443, session.auth_key.key)
+    stores.sessions.save("cold_user", record)  # no entity cache at all
+    http = TestClient(history_app(any_settings, stores, sim))
+    headers = {"X-Telegram-Username": "cold_user"}
+    resp = http.get(f"/api/v3/history/{big}", headers=headers)
+    assert resp.status_code == 200
+    ids = [m["message_id"] for m in messages_of(parse_sse(resp.text))]
+    assert ids == expected_ids(world, big, 0, EVER)
+    assert any(row.id == big for row in stores.sessions.entities("cold_user"))  # persisted

@@ -84,16 +84,21 @@ def translate(exc: BaseException, dialog_id: int) -> ServiceError:
 
 
 async def resolve(client: Any, dialog_id: int) -> Any:
-    """The InputPeer of a marked dialog id, from the session's persisted entity cache."""
+    """The InputPeer of a marked dialog id, from the session's persisted entity cache
+    (so a cold Lambda resolves -100... ids without a request), else from the dialog list."""
     try:
-        return await client.get_input_entity(dialog_id)
-    except (ValueError, TypeError, KeyError):
-        raise NotFound(
-            f"Dialog {dialog_id} not found: unknown to this account "
-            "(list your dialogs first with /api/v3/search/dialogs)"
-        ) from None
+        try:
+            return await client.get_input_entity(dialog_id)
+        except (ValueError, TypeError, KeyError):
+            pass
+        # Not in the entity cache (a session made elsewhere, or a dialog never listed):
+        # one walk over the dialogs fills the cache, which the session then persists.
+        async for dialog in client.iter_dialogs():
+            if dialog.id == dialog_id:
+                return dialog.input_entity
     except Exception as exc:
         raise translate(exc, dialog_id) from exc
+    raise NotFound(f"Dialog {dialog_id} not found among this account's dialogs")
 
 
 def _marked(entity: Any) -> int:
