@@ -147,6 +147,20 @@ def test_flood_wait_is_429_with_retry_after_and_stores_nothing(
     assert resp.content == expected_bytes(world, msg)
 
 
+def test_flood_wait_while_connecting_is_429_too(
+    http: TestClient, stores: Stores, sim: SimulatedTelegram, world: World
+) -> None:
+    peer, msg = media_message(world, "photo")
+    entry = index_media(stores, ALICE, peer, msg)
+    sim.flood("GetConfigRequest", 30)  # answered during client.connect()
+
+    resp = http.get(_url(entry.uuid), headers=AS_ALICE)
+
+    assert resp.status_code == 429
+    assert resp.headers["retry-after"] == "30"
+    assert http.get(_url(entry.uuid), headers=AS_ALICE).content == expected_bytes(world, msg)
+
+
 def _leftovers(settings: Settings, stores: Stores) -> list[str]:
     """Anything a download left in storage: files (even temporary) or S3 uploads."""
     if settings.storage_backend == "embedded":

@@ -149,5 +149,4 @@ class FileService:
         from tgscraper.files.telegram_fetch import download_to_store
 
         log.info("downloading media %s of %s from Telegram", entry.uuid, entry.owner)
-        async with self._telegram().client(entry.owner) as client:
-            return await download_to_store(client, entry, self._blobs)
+        return await download_to_store(self._telegram(), entry, self._blobs)

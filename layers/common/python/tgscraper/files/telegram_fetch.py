@@ -19,6 +19,7 @@ from telethon import TelegramClient, errors, types
 from tgscraper.errors import NotFound, RateLimited, TelegramUnavailable, Unauthorized
 from tgscraper.media.index import MediaEntry
 from tgscraper.storage.ports import BlobStore, BlobWriter
+from tgscraper.telegram.clients import ClientProvider
 
 log = logging.getLogger("tgscraper.files")
 
@@ -126,28 +127,39 @@ async def _attempt(client: TelegramClient, entry: MediaEntry, blobs: BlobStore) 
     return sink.written
 
 
-async def download_to_store(client: TelegramClient, entry: MediaEntry, blobs: BlobStore) -> int:
-    """Download `entry` into `blobs` under entry.object_key; returns the byte count."""
+async def _with_fresh_references(
+    client: TelegramClient, entry: MediaEntry, blobs: BlobStore
+) -> int:
     client.flood_sleep_threshold = min(client.flood_sleep_threshold, MAX_FLOOD_SLEEP)
     for attempt in range(1, MAX_ATTEMPTS + 1):
         try:
             return await _attempt(client, entry, blobs)
         except _REFERENCE_ERRORS:
             log.info("file reference of %s expired (attempt %d); refetching", entry.uuid, attempt)
-        except errors.FloodWaitError as exc:
-            raise RateLimited(
-                f"Telegram rate limit: retry in {exc.seconds} seconds", retry_after=exc.seconds
-            ) from exc
-        except _GONE_ERRORS as exc:
-            raise _gone(entry, type(exc).__name__) from exc
-        except (TimeoutError, ConnectionError, OSError) as exc:
-            raise TelegramUnavailable("Failed to download the file from Telegram") from exc
-        except errors.UnauthorizedError as exc:
-            raise Unauthorized(
-                "Telegram no longer accepts this session: log in again (POST /api/v3/auth/qr)"
-            ) from exc
-        except errors.RPCError as exc:
-            raise TelegramUnavailable(f"Telegram refused the download: {exc.message}") from exc
     raise TelegramUnavailable(
         f"Telegram kept answering FILE_REFERENCE_EXPIRED for {entry.uuid}; try again later"
     )
+
+
+async def download_to_store(provider: ClientProvider, entry: MediaEntry, blobs: BlobStore) -> int:
+    """Download `entry` into `blobs` under entry.object_key; returns the byte count.
+
+    Telegram's errors, from connecting to the last chunk, become domain errors.
+    """
+    try:
+        async with provider.client(entry.owner) as client:
+            return await _with_fresh_references(client, entry, blobs)
+    except errors.FloodWaitError as exc:
+        raise RateLimited(
+            f"Telegram rate limit: retry in {exc.seconds} seconds", retry_after=exc.seconds
+        ) from exc
+    except _GONE_ERRORS as exc:
+        raise _gone(entry, type(exc).__name__) from exc
+    except (TimeoutError, ConnectionError, OSError) as exc:
+        raise TelegramUnavailable("Failed to download the file from Telegram") from exc
+    except errors.UnauthorizedError as exc:
+        raise Unauthorized(
+            "Telegram no longer accepts this session: log in again (POST /api/v3/auth/qr)"
+        ) from exc
+    except errors.RPCError as exc:
+        raise TelegramUnavailable(f"Telegram refused the download: {exc.message}") from exc
