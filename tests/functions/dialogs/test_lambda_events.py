@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,7 +29,14 @@ def load_event(name: str) -> dict[str, Any]:
 
 
 def invoke(event: dict[str, Any]) -> tuple[int, Any, dict[str, str]]:
-    resp = dialogs_app.handler(event, None)
+    # Like the Lambda runtime, the handler runs with a current event loop of its own.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        resp = dialogs_app.handler(event, None)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
     return resp["statusCode"], json.loads(resp["body"]), resp.get("headers", {})
 
 
