@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from fastapi.testclient import TestClient
 
@@ -14,7 +12,7 @@ from tgscraper.config import Settings
 from tgscraper.storage.factory import Stores, build_embedded_stores
 
 from . import expected as ex
-from .conftest import USER, make_container
+from .conftest import USER, login, make_container
 
 SEARCH = "/api/v3/search/dialogs"
 
@@ -133,22 +131,9 @@ def test_participants_missing_from_entities_come_from_full_info(
     embedded_stores: Stores,
     sim: SimulatedTelegram,
     world: World,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # Real Telegram often leaves Channel.participants_count empty in dialog lists.
-    from local.simtg import tl
-
-    original = tl.chat
-
-    def without_count(rec: Any, **kw: Any) -> Any:
-        ent = original(rec, **kw)
-        if rec.kind != "group":
-            ent.participants_count = None
-        return ent
-
-    monkeypatch.setattr(tl, "chat", without_count)
-    from .conftest import login
-
+    sim.channel_counts_in_dialogs = False
     login(embedded_stores, sim)
     app = create_app([router], container=make_container(embedded_settings, embedded_stores, sim))
     with TestClient(app, headers={"X-Telegram-Username": USER}) as client:
