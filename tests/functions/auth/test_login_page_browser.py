@@ -102,3 +102,22 @@ def test_page_reports_a_conflict_and_a_cancel(
     page.js("document.getElementById('cancel').click()")
     page.wait_for("document.getElementById('status').dataset.status === 'cancelled'")
     assert page.js(_visible("start-form")) is True
+
+
+def test_page_sends_the_api_key_the_person_types(
+    embedded_settings: Settings, sim: SimulatedTelegram
+) -> None:
+    from dataclasses import replace
+
+    from tests.support.auth_flow import auth_app as build
+
+    guarded = replace(embedded_settings, api_key="s3cret-key")
+    with serve(build(guarded, sim)) as base, browser() as chromium:
+        page = chromium.open(f"{base}/login?username=alice")  # the page itself is public
+        _submit(page, "start-form")
+        page.wait_for("document.getElementById('error').textContent.includes('X-API-Key')")
+        _type(page, "api-key", "s3cret-key")
+        _submit(page, "start-form")
+        page.wait_for("document.getElementById('qr').naturalWidth > 0")  # svg fetched with key
+        sim.approve_qr(page.js("document.getElementById('qr-link').href"))
+        page.wait_for("document.getElementById('status').dataset.status === 'success'")

@@ -1,4 +1,4 @@
-"""Optional API key: when configured, every route but /health requires `X-API-Key`.
+"""Optional API key: when configured, every route but /health and /login requires `X-API-Key`.
 
 A pure ASGI middleware (not BaseHTTPMiddleware) so streamed SSE and file responses pass
 through untouched. The comparison is constant-time.
@@ -12,7 +12,9 @@ import json
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 API_KEY_HEADER = b"x-api-key"
-OPEN_PATHS = frozenset({"/health"})
+# /login is a static page a browser opens by navigation (no header possible); it asks for
+# the key and sends it as X-API-Key on every API call it makes.
+OPEN_PATHS = frozenset({"/health", "/login"})
 
 
 class ApiKeyMiddleware:
