@@ -24,9 +24,10 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from telethon import TelegramClient
+from telethon.errors import FloodWaitError
 from telethon.sessions import Session
 
-from tgscraper.errors import TelegramUnavailable, Unauthorized
+from tgscraper.errors import RateLimited, TelegramUnavailable, Unauthorized
 from tgscraper.storage.ports import ItemTable
 from tgscraper.storage.sessions import SessionStore
 from tgscraper.telegram.lease import DEFAULT_WAIT, Lease
@@ -40,6 +41,25 @@ def real_client_factory(api_id: int, api_hash: str) -> ClientFactory:
         return TelegramClient(session, api_id, api_hash, receive_updates=False)
 
     return make
+
+
+async def _connect(client: TelegramClient) -> None:
+    """Connect; a FLOOD_WAIT on the calls Telethon makes while connecting (GetConfig,
+    getMe, getState) is a 429 at once, never slept through inside a request."""
+    threshold = client.flood_sleep_threshold
+    client.flood_sleep_threshold = 0
+    try:
+        await client.connect()
+    except FloodWaitError as exc:
+        await client.disconnect()
+        raise RateLimited(
+            f"Telegram rate limit (FLOOD_WAIT) while connecting: retry in {exc.seconds} seconds",
+            retry_after=max(int(exc.seconds), 1),
+        ) from exc
+    except (TimeoutError, OSError, ConnectionError) as exc:
+        raise TelegramUnavailable("Failed to connect to Telegram") from exc
+    finally:
+        client.flood_sleep_threshold = threshold
 
 
 class _Shared:
@@ -119,10 +139,7 @@ class ClientProvider:
             if session.auth_key is None:
                 raise Unauthorized(f"No Telegram session for '{username}': log in first")
             client = self.factory(session)
-            try:
-                await client.connect()
-            except (TimeoutError, OSError, ConnectionError) as exc:
-                raise TelegramUnavailable("Failed to connect to Telegram") from exc
+            await _connect(client)
         except BaseException:
             if lease is not None:
                 await lease.release()
