@@ -128,6 +128,10 @@ async def _connected(client: TelegramClient) -> AsyncIterator[TelegramClient]:
     """A connected client, always disconnected again; network trouble is a 502."""
     try:
         await client.connect()
+    except tg_errors.FloodWaitError as exc:
+        # Telethon's own calls while connecting (GetConfig, getMe) can be told to wait.
+        await client.disconnect()
+        raise _flood(exc) from exc
     except _NETWORK_ERRORS as exc:
         raise TelegramUnavailable("Failed to connect to Telegram") from exc
     try:
