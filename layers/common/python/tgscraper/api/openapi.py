@@ -89,8 +89,8 @@ def _fix_operation(operation: dict[str, Any]) -> None:
         implied.append(400)
     if any(p.get("in") == "header" and p.get("name") == USERNAME_HEADER for p in params):
         implied.append(401)
-    for code in implied:
-        responses.setdefault(str(code), {"description": _DESCRIPTIONS[code]})
+    for status in implied:
+        responses.setdefault(str(status), {"description": _DESCRIPTIONS[status]})
     for code, response in responses.items():
         if not code.isdigit() or int(code) < 400:
             continue
