@@ -405,20 +405,12 @@ def test_cfn_lint_passes() -> None:
 
 
 # -- cold start ----------------------------------------------------------------------------
-_FILES_TELETHON = (
-    "tgscraper/files/service.py:21 imports telegram_fetch (Telethon) at module import; "
-    "serving a stored file never needs it"
-)
-
-
 @pytest.mark.parametrize(
     "module",
     [
         "functions.info.app",
         "functions.authorizer.authorizer_app",
-        pytest.param(
-            "functions.files.app", marks=pytest.mark.xfail(reason=_FILES_TELETHON, strict=False)
-        ),
+        "functions.files.app",
     ],
 )
 def test_handlers_that_can_serve_from_the_store_import_no_telethon(module: str) -> None:
