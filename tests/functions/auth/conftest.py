@@ -1,6 +1,7 @@
 """Fixtures: the simulated Telegram and a driver that runs every request of a scenario on
-a new app instance — through HTTP (embedded and AWS stores) or through the Lambda handler
-(AWS stores under moto)."""
+a new app instance — through HTTP (embedded stores) or through the Lambda handler (AWS
+stores under moto). HTTP over AWS stores is one more driver, "http-aws", that a test
+can ask for with `@pytest.mark.parametrize("flow_settings", [...], indirect=True)`."""
 
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ def sim() -> SimulatedTelegram:
     return SimulatedTelegram(small_world())
 
 
-@pytest.fixture(params=["http-embedded", "http-aws", "lambda-aws"])
+@pytest.fixture(params=["http-embedded", "lambda-aws"])
 def flow_settings(request: pytest.FixtureRequest) -> Settings:
     backend = request.param.split("-")[1]
     settings: Settings = request.getfixturevalue(f"{backend}_settings")

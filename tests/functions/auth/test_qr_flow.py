@@ -1,7 +1,7 @@
 """The whole QR login, as a user drives it, against the simulated Telegram.
 
-Every scenario runs three ways (see conftest): over HTTP with embedded stores, over HTTP
-with DynamoDB (moto), and as API Gateway events through the auth Lambda handler. Every
+Every scenario runs over HTTP with embedded stores and as API Gateway events through the
+auth Lambda handler with DynamoDB (moto); one more runs over HTTP with DynamoDB. Every
 single request lands on a new app instance that shares only the stores and the sim.
 """
 
@@ -265,4 +265,22 @@ def test_failed_forced_login_keeps_the_old_session(
         monkeypatch.setattr(auth_service, "_now", lambda: started + FLOW_SECONDS + 1)
         assert _poll(driver, token)["status"] == "expired"
     assert stores.sessions.load(USER) == old
+    assert _works_as_me(stores, sim)
+
+
+@pytest.mark.parametrize("flow_settings", ["http-aws"], indirect=True)
+def test_forced_migrating_2fa_login_over_http_with_dynamodb(
+    driver: Driver, sim: SimulatedTelegram, stores: Stores
+) -> None:
+    old = store_session(stores, sim, USER)
+    sim.set_password(PASSWORD)
+    token, _ = _start(driver, force=True)
+    _scan(driver, sim, token, dc_id=4 if sim.home_dc != 4 else 1)
+    assert _poll(driver, token)["status"] == "password_required"
+    wrong = driver.password(token, {"password": "nope"})
+    assert wrong.body["status"] == "password_required" and wrong.body["error"]
+    assert stores.sessions.load(USER) == old
+    assert driver.password(token, {"password": PASSWORD}).body["status"] == "success"
+    new = stores.sessions.load(USER)
+    assert new is not None and new.auth_key != old.auth_key and new.dc_id != old.dc_id
     assert _works_as_me(stores, sim)
