@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import getpass
+import logging
 import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,8 @@ from tgscraper.auth.store import QrStore
 from tgscraper.container import Container
 from tgscraper.errors import ServiceError
 from tgscraper.identity import is_valid_username
+
+log = logging.getLogger("tgscraper.cli")
 
 POLL_SECONDS = 2.0
 MAX_CODE_ATTEMPTS = 3
@@ -72,11 +75,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+DEMO_SCAN_SECONDS = 3.0
+
+
 def _container() -> Container:
     from local.app import build_container
     from tgscraper.config import get_settings
 
-    return build_container(get_settings())
+    container = build_container(get_settings())
+    if container.mode == "demo":
+        # No phone can scan a simulated QR from a terminal: the demo phone "scans" it
+        # after a few seconds, so the whole terminal flow can be seen working.
+        from local.demo import demo_simulator
+
+        demo_simulator().auto_approve_qr = DEMO_SCAN_SECONDS
+        log.warning("demo mode: the simulated phone approves the QR in %.0f s", DEMO_SCAN_SECONDS)
+    return container
 
 
 def run(

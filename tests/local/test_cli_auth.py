@@ -242,3 +242,21 @@ def test_command_rejects_an_unsafe_username(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2 and "Invalid username" in proc.stdout
     assert not any(tmp_path.iterdir())
+
+
+def test_command_in_demo_mode_logs_in_with_the_demo_phone(tmp_path: Path) -> None:
+    # GIVEN no Telegram credentials (demo mode) WHEN the real command runs
+    proc = subprocess.run(
+        [sys.executable, "-m", "local", "auth", "cli_user"],
+        cwd=ROOT,
+        env={"PYTHONPATH": "layers/common/python:.", "DATA_DIR": str(tmp_path), "PATH": ""},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # THEN the simulated phone approves the QR and the session lands in the store
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Logged in" in proc.stdout
+    stored = build_embedded_stores(Settings(data_dir=tmp_path)).sessions.load("cli_user")
+    assert stored is not None and stored.auth_key
