@@ -1,8 +1,8 @@
 """The error contract: every error is JSON {"detail": "<readable string>"}.
 
 Validation errors become 400 naming the bad parameter (never FastAPI's default list),
-service errors carry their own status, and anything unexpected is a generic 500 whose
-traceback goes to the log only.
+service errors carry their own status, a storage outage is a 503 with Retry-After, and
+anything unexpected is a generic 500 whose traceback goes to the log only.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from tgscraper.errors import RateLimited, ServiceError
+from tgscraper.storage.ports import StorageError
 
 log = logging.getLogger("tgscraper.api")
 
@@ -69,6 +70,15 @@ async def _service_handler(_: Request, exc: Exception) -> JSONResponse:
     return error_response(exc.status_code, exc.detail, headers)
 
 
+async def _storage_handler(request: Request, exc: Exception) -> JSONResponse:
+    # The port's StorageError means throttled or unavailable, nothing known written:
+    # a transient 503 the client can retry, not an opaque 500.
+    log.error("storage failure on %s %s: %s", request.method, request.url.path, exc)
+    return error_response(
+        503, "Storage is temporarily unavailable; retry shortly", {"Retry-After": "1"}
+    )
+
+
 async def _unexpected_handler(request: Request, exc: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return error_response(500, "Internal server error")
@@ -78,4 +88,5 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_handler)
     app.add_exception_handler(StarletteHTTPException, _http_handler)
     app.add_exception_handler(ServiceError, _service_handler)
+    app.add_exception_handler(StorageError, _storage_handler)
     app.add_exception_handler(Exception, _unexpected_handler)
