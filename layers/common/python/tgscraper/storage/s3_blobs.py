@@ -81,6 +81,13 @@ class _MultipartWriter(BlobWriter):
                 )
 
 
+def _chunks(body: Any) -> Iterator[bytes]:
+    try:
+        yield from body.iter_chunks(CHUNK)
+    finally:
+        body.close()
+
+
 class S3BlobStore(BlobStore):
     def __init__(self, bucket: str, client_factory: ClientFactory) -> None:
         self.bucket = bucket
@@ -102,6 +109,8 @@ class S3BlobStore(BlobStore):
         return int(resp["ContentLength"])
 
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+        # GetObject is sent now, not on the first next(): a failure is raised to the
+        # caller before it starts a response (a clean 503), not after the headers went out.
         kwargs: dict[str, Any] = {"Bucket": self.bucket, "Key": key}
         if start or end is not None:
             kwargs["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
@@ -109,10 +118,7 @@ class S3BlobStore(BlobStore):
             body = self._client.get_object(**kwargs)["Body"]
         except Exception as exc:
             raise _s3_error("get_object", exc) from exc
-        try:
-            yield from body.iter_chunks(CHUNK)
-        finally:
-            body.close()
+        return _chunks(body)
 
     def open_writer(self, key: str) -> BlobWriter:
         return _MultipartWriter(self._client, self.bucket, key)
