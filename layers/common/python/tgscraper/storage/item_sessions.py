@@ -45,6 +45,18 @@ class ItemTableSessionStore(SessionStore):
         keys.sort(key=lambda k: k[1] == _SESSION_SK)
         self._table.delete_many(k for k in keys if k[1] != "lease")
 
+    def replace(self, username: str, record: SessionRecord) -> None:
+        """The old account's entities go first, then the login is overwritten in one put:
+        a failure at any point leaves a working login (the old or the new one), never
+        none, and never the old account's entities under the new login."""
+        stale = [
+            (username, item["sk"])
+            for item in self._table.query(username)
+            if item["sk"] not in (_SESSION_SK, "lease")
+        ]
+        self._table.delete_many(stale)
+        self.save(username, record)
+
     def entities(self, username: str) -> list[EntityRow]:
         return [
             EntityRow(
