@@ -25,6 +25,7 @@ Passwords and auth keys are never logged nor returned.
 from __future__ import annotations
 
 import base64
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -49,7 +50,7 @@ from tgscraper.errors import (
     TelegramUnavailable,
 )
 from tgscraper.identity import validate_username
-from tgscraper.storage.ports import ConditionFailed
+from tgscraper.storage.ports import ConditionFailed, StorageError
 from tgscraper.storage.sessions import EntityRow, SessionRecord, SessionStore
 from tgscraper.telegram.clients import ClientFactory
 
@@ -363,7 +364,16 @@ class AuthService:
         except ConditionFailed:
             log.info("QR login finished after it was cancelled or changed; not saved")
             return self._load(state.token)  # 404 when it was cancelled
-        save_login(self._sessions, state.username, record, getattr(authorization, "user", None))
+        try:
+            save_login(self._sessions, state.username, record, getattr(authorization, "user", None))
+        except StorageError:
+            # The new key is gone from the flow: say so instead of a "success" whose login
+            # was never stored (the storage error itself answers 503).
+            with contextlib.suppress(ConditionFailed, StorageError):
+                self._qr.update(
+                    done.finished("error", "The login could not be saved; start a new one")
+                )
+            raise
         log.info("QR login succeeded for %s (force=%s)", state.username, state.force)
         return done
 
