@@ -11,6 +11,7 @@ would answer it) below the adapter, so the adapter's own error mapping is exerci
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ class Faults:
 
     writes: list[tuple[str, str, Any]] = field(default_factory=list)
     _armed: dict[tuple[str, str], list[_Fault]] = field(default_factory=dict)
+    _undo: list[Callable[[], None]] = field(default_factory=list)
     _mutex: threading.Lock = field(default_factory=threading.Lock)
 
     def arm(
@@ -52,7 +54,13 @@ class Faults:
         self._armed.setdefault((store, op), []).append(_Fault(exc, after, times))
 
     def disarm(self) -> None:
+        """Drop every armed fault (botocore hooks included)."""
         self._armed.clear()
+        while self._undo:
+            self._undo.pop()()
+
+    def on_disarm(self, undo: Callable[[], None]) -> None:
+        self._undo.append(undo)
 
     def check(self, store: str, op: str) -> None:
         with self._mutex:
@@ -192,15 +200,28 @@ def instrument(stores: Stores) -> tuple[Stores, Faults]:
 
 
 def arm_botocore(
-    client: Any, operation: str, code: str, status: int = 400, *, times: int = 1_000_000
+    client: Any,
+    operation: str,
+    code: str,
+    *,
+    status: int = 400,
+    when: Callable[[dict[str, Any]], bool] = lambda request: True,
+    times: int = 1_000_000,
+    faults: Faults | None = None,
 ) -> list[int]:
-    """Make `client` answer `operation` (e.g. "PutItem") with error `code` before any
-    request is sent, like botocore's Stubber but on the real moto-backed client, for the
-    next `times` calls. Returns a one-element counter of the faults fired."""
+    """Make `client` answer `operation` (e.g. "PutItem") with error `code`, before anything
+    is sent, like botocore's Stubber but on the real moto-backed client and only for
+    requests `when` accepts (it sees the request: "url_path", "body" parsed from JSON when
+    it is JSON), for the next `times` of them; `faults.disarm()` removes it. Returns a
+    one-element counter of the faults fired."""
     fired = [0]
 
-    def _fail(**_: Any) -> Any:
-        if fired[0] >= times:
+    def _fail(params: dict[str, Any], **_: Any) -> Any:
+        request = dict(params)
+        body = request.get("body")
+        if isinstance(body, bytes | str) and body[:1] in (b"{", "{"):
+            request["body"] = json.loads(body)
+        if fired[0] >= times or not when(request):
             return None
         fired[0] += 1
         from botocore.awsrequest import AWSResponse
@@ -208,6 +229,8 @@ def arm_botocore(
         http = AWSResponse("https://moto.invalid", status, {}, None)
         return http, {"Error": {"Code": code, "Message": code}, "ResponseMetadata": {}}
 
-    service = client.meta.service_model.service_name
-    client.meta.events.register(f"before-call.{service}.{operation}", _fail)
+    event = f"before-call.{client.meta.service_model.service_name}.{operation}"
+    client.meta.events.register(event, _fail)
+    if faults is not None:
+        faults.on_disarm(lambda: client.meta.events.unregister(event, _fail))
     return fired
