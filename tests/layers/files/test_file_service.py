@@ -38,6 +38,7 @@ async def test_a_cancelled_download_leaves_nothing_behind(
 
     task = asyncio.create_task(service.open(ALICE, entry.uuid))
     while sim.requests["GetFileRequest"] < 2:  # some parts are already written
+        assert not task.done(), task.exception()
         await asyncio.sleep(0.005)
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

@@ -14,7 +14,6 @@ import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
-from weakref import WeakKeyDictionary
 
 from tgscraper.errors import NotFound, RateLimited
 from tgscraper.files.guard import DownloadLease, KeyedLocks
@@ -29,7 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("tgscraper.files")
 
 _FIRST_POLL, _MAX_POLL = 0.05, 0.5
-_services: WeakKeyDictionary[Container, FileService] = WeakKeyDictionary()
+_ATTRIBUTE = "_tgscraper_file_service"
 
 
 class DownloadPending(RateLimited):
@@ -66,7 +65,7 @@ class FileService:
     def for_container(cls, container: Container) -> FileService:
         """The container's one service (the files route and history's media prefetch
         share it, so its in-process download locks cover both)."""
-        service = _services.get(container)
+        service: FileService | None = getattr(container, _ATTRIBUTE, None)
         if service is None:
             stores = container.stores
             # The provider is resolved lazily: serving a stored file never needs Telegram
@@ -74,7 +73,8 @@ class FileService:
             service = cls(
                 MediaIndex(stores.media), stores.blobs, stores.media, lambda: container.telegram
             )
-            _services[container] = service
+            # Kept on the container itself: it lives exactly as long as the container.
+            setattr(container, _ATTRIBUTE, service)
         return service
 
     async def open(self, owner: str, media_id: str) -> StoredFile:
