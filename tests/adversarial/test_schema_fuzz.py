@@ -6,8 +6,8 @@ invalid input rejected with a 4xx, and every error exactly {"detail": str}.
 Half the cases are steered at real things (alice's header, the big channel's id, an
 indexed media uuid, a pending QR token), so the fuzzer also reaches the deep paths:
 SSE history with random dates and chunk sizes, downloads with random Range headers.
-Bounded and derandomized for CI: ADVERSARIAL_FUZZ_EXAMPLES (default 25) examples per
-operation and mode; ADVERSARIAL_FUZZ_RANDOM=1 explores new examples on every run.
+Bounded and derandomized for CI: ADVERSARIAL_FUZZ_EXAMPLES examples per operation
+(default 60, ~10 s); ADVERSARIAL_FUZZ_RANDOM=1 explores new examples on every run.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from tests.support.files import index_media, media_message
 from tests.support.history import ALICE
 from tgscraper.config import Settings
 
-EXAMPLES = int(os.environ.get("ADVERSARIAL_FUZZ_EXAMPLES", "25"))
+EXAMPLES = int(os.environ.get("ADVERSARIAL_FUZZ_EXAMPLES", "60"))
 RANDOM = os.environ.get("ADVERSARIAL_FUZZ_RANDOM") == "1"
 CHECKS = [
     not_a_server_error,
@@ -55,14 +55,19 @@ def targets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]
     entry = index_media(rig.raw, ALICE, peer, message)
     app = rig.app()
     with TestClient(app) as http:
-        start = http.post("/api/v3/auth/qr", json={"username": "fuzz_login"})
-        assert start.status_code == 200
+
+        def pending_login() -> str:
+            start = http.post("/api/v3/auth/qr", json={"username": "fuzz_login"})
+            assert start.status_code == 200
+            token: str = start.json()["token"]
+            return token
+
         yield {
             "rig": rig,
             "app": app,
-            "dialog_id": rig.big,
-            "uuid": entry.uuid,
-            "token": start.json()["token"],
+            "dialog_id": lambda: rig.big,
+            "uuid": lambda: entry.uuid,
+            "token": pending_login,
         }
 
 
@@ -84,7 +89,7 @@ def _steer(case: Any, targets: dict[str, Any]) -> None:
     params = case.path_parameters or {}
     for name in ("dialog_id", "uuid", "token"):
         if name in params:
-            params[name] = targets[name]
+            params[name] = targets[name]()
 
 
 @schema.parametrize()
