@@ -3,10 +3,8 @@ functions.files.app.handler with DynamoDB/S3 stores and the simulated Telegram."
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,17 +20,6 @@ from tgscraper.storage.factory import Stores, build_aws_stores
 EVENT = Path(__file__).resolve().parents[3] / "events" / "files_get.json"
 USER = "john_doe"  # the sample event's X-Telegram-Username
 SIX_MB = 6 * 1024 * 1024
-
-
-@pytest.fixture(autouse=True)
-def _event_loop_for_mangum() -> Iterator[None]:
-    """Mangum runs the app with asyncio.get_event_loop(), which fails in the main thread
-    once an async test (pytest-asyncio) has closed and unset its loop; Lambda has one."""
-    loop = asyncio.new_event_loop()
-    asyncio.set_event_loop(loop)
-    yield
-    asyncio.set_event_loop(None)
-    loop.close()
 
 
 @pytest.fixture
