@@ -106,13 +106,16 @@ def assert_full_history(response: Any, rig: Rig) -> None:
     assert ids == expected_ids(rig.world, rig.big, 0, 2**40)
 
 
-def assert_stream_failed_cleanly(response: Any) -> None:
+def assert_stream_failed_cleanly(response: Any, status: int | None = None) -> None:
+    """An error status before the first byte, or a final SSE error frame (with `status`)."""
     if response.status_code != 200:
-        assert_error(response, 500, 503)
+        assert_error(response, *((status,) if status else (500, 503)))
         return
     last = parse_sse(response.text)[-1]
     assert last.event == "error" and isinstance(last.data["detail"], str), last
     assert "Traceback" not in last.data["detail"]
+    if status is not None:
+        assert last.data["status"] == status, last
 
 
 # -- history: the message cache and its coverage ---------------------------------------
@@ -131,7 +134,7 @@ def test_history_with_the_cache_throttled_never_covers_missing_messages(
     rig: Rig, http: TestClient, store: str, op: str, after: int
 ) -> None:
     fail_table(rig, store, op, after=after)
-    assert_stream_failed_cleanly(history(http, rig))
+    assert_stream_failed_cleanly(history(http, rig), 503)
     assert_store_consistent(rig, f"{store}.{op} throttled")
     rig.faults.disarm()
     assert_full_history(history(http, rig), rig)
@@ -165,7 +168,7 @@ def test_history_with_the_coverage_unreadable_is_503_before_the_first_byte(
 def test_cached_history_with_the_cache_unreadable_ends_cleanly(rig: Rig, http: TestClient) -> None:
     assert_full_history(history(http, rig), rig)
     fail_table(rig, "messages", "query")
-    assert_stream_failed_cleanly(history(http, rig))
+    assert_stream_failed_cleanly(history(http, rig), 503)
     rig.faults.disarm()
     assert_full_history(history(http, rig), rig)
     assert_store_consistent(rig, "after the retry")
