@@ -23,7 +23,8 @@ from local import auth_cli
 from local.simtg import SimulatedTelegram
 from local.simtg.errors import RpcFault
 from local.simtg.handlers import base as sim_handlers
-from tests.support.auth_flow import PASSWORD, logged_in_user_id, small_world, store_session
+from tests.support.auth_flow import PASSWORD, logged_in_user_id, small_world
+from tests.support.sessions import store_session
 from tgscraper.auth.qr_image import qr_text
 from tgscraper.config import Settings
 from tgscraper.container import Container

@@ -19,7 +19,6 @@ from tgscraper.api.app_factory import create_app
 from tgscraper.config import Settings
 from tgscraper.container import Container
 from tgscraper.storage.factory import Stores, build_aws_stores, build_embedded_stores
-from tgscraper.storage.sessions import SessionRecord
 
 QR = "/api/v3/auth/qr"
 PASSWORD = "correct horse battery staple"
@@ -62,17 +61,6 @@ AppMaker = Callable[[], TestClient]
 def instances(settings: Settings, sim: SimulatedTelegram) -> AppMaker:
     """Each call is a brand-new app instance (another Lambda/process) over the stores."""
     return lambda: TestClient(auth_app(settings, sim))
-
-
-def store_session(stores: Stores, sim: SimulatedTelegram, username: str) -> SessionRecord:
-    """A working, already stored session of the sim's account."""
-    session = sim.authorized_session()
-    assert session.auth_key is not None
-    record = SessionRecord(
-        session.dc_id, session.server_address, session.port, session.auth_key.key
-    )
-    stores.sessions.save(username, record)
-    return record
 
 
 def json_of(response: Any) -> dict[str, Any]:

@@ -9,12 +9,12 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from local.simtg import MediaRec, MessageRec, SimulatedTelegram, World
+from tests.support.sessions import store_session
 from tgscraper.api.app_factory import create_app
 from tgscraper.config import Settings
 from tgscraper.container import Container
 from tgscraper.media.index import MediaEntry, MediaIndex, new_entry
 from tgscraper.storage.factory import Stores
-from tgscraper.storage.sessions import SessionRecord
 
 ALICE, BOB = "alice", "bob_2"
 
@@ -35,12 +35,7 @@ def small_world(seed: int = 7) -> World:
 
 def log_in(stores: Stores, sim: SimulatedTelegram, username: str) -> None:
     """Store an authorized session of the sim's account under `username`."""
-    session = sim.authorized_session()
-    assert session.auth_key is not None
-    record = SessionRecord(
-        session.dc_id, session.server_address, session.port, session.auth_key.key
-    )
-    stores.sessions.save(username, record)
+    store_session(stores, sim, username)
 
 
 def container(settings: Settings, stores: Stores, sim: SimulatedTelegram) -> Container:

@@ -13,11 +13,12 @@ from fastapi import FastAPI
 
 from local.simtg import SimulatedTelegram, World
 from local.simtg.models import MessageRec
+from tests.support.sessions import store_session
 from tgscraper.api.app_factory import create_app
 from tgscraper.config import Settings
 from tgscraper.container import Container
 from tgscraper.storage.factory import Stores
-from tgscraper.storage.sessions import EntityRow, SessionRecord
+from tgscraper.storage.sessions import EntityRow
 
 ALICE, BOB = "alice", "bob_2"
 
@@ -38,12 +39,7 @@ def small_world(seed: int = 11) -> World:
 
 def log_in(stores: Stores, sim: SimulatedTelegram, username: str) -> None:
     """Store an authorized session of the sim's account and its entity cache."""
-    session = sim.authorized_session()
-    assert session.auth_key is not None
-    stores.sessions.save(
-        username,
-        SessionRecord(session.dc_id, session.server_address, session.port, session.auth_key.key),
-    )
+    store_session(stores, sim, username)
     world = sim.world
     rows = [
         EntityRow(id=u.id, hash=u.access_hash, username=u.username) for u in world.users.values()

@@ -89,7 +89,7 @@ def test_login_with_qr_and_2fa_in_a_real_browser(
 def test_page_reports_a_conflict_and_a_cancel(
     page: Page, sim: SimulatedTelegram, embedded_settings: Settings
 ) -> None:
-    from tests.support.auth_flow import store_session
+    from tests.support.sessions import store_session
 
     store_session(fresh_stores(embedded_settings), sim, "alice")
     _submit(page, "start-form")

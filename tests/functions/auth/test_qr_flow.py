@@ -16,8 +16,8 @@ from tests.support.auth_flow import (
     PASSWORD,
     Driver,
     logged_in_user_id,
-    store_session,
 )
+from tests.support.sessions import store_session
 from tgscraper.auth import service as auth_service
 from tgscraper.auth.service import FLOW_SECONDS, MAX_PASSWORD_ATTEMPTS, QR_REFRESH_MARGIN
 from tgscraper.storage.factory import Stores

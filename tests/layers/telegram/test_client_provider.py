@@ -10,7 +10,8 @@ from telethon import TelegramClient
 from telethon.sessions import Session
 
 from local.simtg import SimulatedTelegram
-from tests.support.auth_flow import fresh_stores, small_world, store_session
+from tests.support.auth_flow import fresh_stores, small_world
+from tests.support.sessions import store_session
 from tgscraper.config import Settings
 from tgscraper.errors import Unauthorized
 from tgscraper.storage.factory import Stores

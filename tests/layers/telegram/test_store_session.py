@@ -9,7 +9,8 @@ import pytest
 from telethon.tl import types
 
 from local.simtg import SimulatedTelegram
-from tests.support.auth_flow import small_world, store_session
+from tests.support.auth_flow import small_world
+from tests.support.sessions import store_session
 from tgscraper.storage.factory import Stores
 from tgscraper.storage.sessions import EntityRow, SessionRecord, SessionStore
 from tgscraper.telegram.clients import ClientProvider
