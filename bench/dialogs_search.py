@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import socket
 import sys
 import tempfile
 import threading
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+
+from bench._loopback import free_port
 
 USER = "bench_user"
 DIALOGS = 5000
@@ -72,12 +73,6 @@ def _pct(samples: list[float], p: float) -> float:
 
 def _report(name: str, samples: list[float]) -> None:
     print(f"  {name:<28} p50 {_pct(samples, 50):7.2f} ms   p95 {_pct(samples, 95):7.2f} ms")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def main() -> int:
@@ -168,7 +163,7 @@ def main() -> int:
     print(f"\n(b) over HTTP: uvicorn on 127.0.0.1, {reps} requests per query")
     import uvicorn
 
-    port = _free_port()
+    port = free_port()
     app = create_app([router], container=container)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)

@@ -12,13 +12,14 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+
+from bench._loopback import free_port, wait_listening
 
 USER = "bench_user"
 CHUNK = 1024 * 1024
@@ -71,24 +72,6 @@ def _serve(data_dir: Path, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError("server did not start")
-
-
 class _RssSampler(threading.Thread):
     def __init__(self, pid: int) -> None:
         super().__init__(daemon=True)
@@ -134,13 +117,13 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench-files-") as tmp:
         data_dir = Path(tmp)
         media_id = _prepare(data_dir, size)
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(["layers/common/python", "."])}
         env.pop("AWS_LAMBDA_FUNCTION_NAME", None)
         cmd = [sys.executable, "-m", "bench.files_serve", "--serve", str(data_dir), str(port)]
         server = subprocess.Popen(cmd, env=env)
         try:
-            _wait_listening(port, server)
+            wait_listening(port, server)
             url = f"http://127.0.0.1:{port}/api/v3/files/{media_id}"
             auth = {"X-Telegram-Username": USER}
             _download(url, {**auth, "Range": "bytes=0-1048575"})  # warm up imports, threads

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,8 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+
+from bench._loopback import free_port, wait_listening
 
 USER = "load_user"
 CHANNEL = "Load channel"
@@ -73,24 +74,6 @@ def _serve(data_dir: Path, port: int) -> None:
     uvicorn.run(
         app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="off"
     )
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _wait_listening(port: int, proc: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError("server exited")
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError("server did not start")
 
 
 class _Stats:
@@ -186,13 +169,13 @@ def main() -> None:
         return
 
     with tempfile.TemporaryDirectory(prefix="bench-load-") as tmp:
-        port = _free_port()
+        port = free_port()
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(["layers/common/python", "."])}
         env.pop("AWS_LAMBDA_FUNCTION_NAME", None)
         cmd = [sys.executable, "-m", "bench.load", "--serve", tmp, str(port)]
         server = subprocess.Popen(cmd, env=env)
         try:
-            _wait_listening(port, server)
+            wait_listening(port, server)
             stats, elapsed, messages = asyncio.run(
                 _load(f"http://127.0.0.1:{port}", args.clients, args.seconds)
             )
