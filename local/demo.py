@@ -41,7 +41,8 @@ def demo_simulator() -> SimulatedTelegram:
 
 def demo_client_factory(sim: SimulatedTelegram | None = None) -> ClientFactory:
     simulator = sim or demo_simulator()
-    return lambda session: simulator.client(session)
+    # Built like the real factory (no update loop), so demo mode makes the same calls.
+    return lambda session: simulator.client(session, receive_updates=False)
 
 
 def restore_logins(sim: SimulatedTelegram, sessions: SessionStore) -> int:
