@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tgscraper.storage.factory import Stores
-from tgscraper.storage.ports import BlobStore
+from tgscraper.storage.ports import BlobStore, StorageError
 
 
 @pytest.fixture
@@ -57,3 +57,10 @@ def test_delete_and_absent_size(blobs: BlobStore) -> None:
     blobs.delete("alice/gone")
     assert blobs.size("alice/gone") is None
     assert blobs.size("never/written") is None
+
+
+def test_reading_a_missing_object_fails_at_once_not_mid_stream(blobs: BlobStore) -> None:
+    # GIVEN no object WHEN read() is called THEN it raises before any chunk is asked for,
+    # so a server can still answer with a clean error instead of a cut-off 200.
+    with pytest.raises(StorageError):
+        blobs.read("never/written")

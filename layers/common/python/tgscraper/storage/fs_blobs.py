@@ -9,8 +9,9 @@ import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
-from tgscraper.storage.ports import BlobStore, BlobWriter
+from tgscraper.storage.ports import BlobStore, BlobWriter, StorageError
 
 CHUNK = 256 * 1024
 _KEY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$")
@@ -39,6 +40,19 @@ class _FileWriter(BlobWriter):
         self._tmp.unlink(missing_ok=True)
 
 
+def _chunks(fh: BinaryIO, start: int, end: int | None) -> Iterator[bytes]:
+    with fh:
+        fh.seek(start)
+        remaining = None if end is None else max(0, end - start)
+        while remaining is None or remaining > 0:
+            chunk = fh.read(CHUNK if remaining is None else min(CHUNK, remaining))
+            if not chunk:
+                return
+            if remaining is not None:
+                remaining -= len(chunk)
+            yield chunk
+
+
 class FolderBlobStore(BlobStore):
     def __init__(self, root: Path | str) -> None:
         self.root = Path(root)
@@ -57,16 +71,13 @@ class FolderBlobStore(BlobStore):
             return None
 
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
-        with open(self._path(key), "rb") as fh:
-            fh.seek(start)
-            remaining = None if end is None else max(0, end - start)
-            while remaining is None or remaining > 0:
-                chunk = fh.read(CHUNK if remaining is None else min(CHUNK, remaining))
-                if not chunk:
-                    return
-                if remaining is not None:
-                    remaining -= len(chunk)
-                yield chunk
+        # The file is opened now, not on the first next(): a failure reaches the caller
+        # before it starts a response (a clean error), not after the headers went out.
+        try:
+            fh = open(self._path(key), "rb")  # noqa: SIM115 - closed by _chunks
+        except OSError as exc:
+            raise StorageError(f"cannot read blob: {type(exc).__name__}") from exc
+        return _chunks(fh, start, end)
 
     def open_writer(self, key: str) -> BlobWriter:
         return _FileWriter(self._path(key))
