@@ -429,3 +429,17 @@ def test_handlers_that_can_serve_from_the_store_import_no_telethon(module: str) 
         check=True,
     )
     assert out.stdout.strip() == "[]"
+
+
+def test_every_function_has_a_log_group_with_retention() -> None:
+    # GIVEN the stack WHEN it is deployed THEN no function's logs are kept forever
+    groups = {
+        str(res["Properties"].get("LogGroupName", {}).get("Sub")): res
+        for res in RESOURCES.values()
+        if res["Type"] == "AWS::Logs::LogGroup"
+    }
+    for name, fn in functions().items():
+        group = groups.get(f"/aws/lambda/${{{name}}}")
+        assert group is not None, f"{name} has no log group"
+        assert group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+        assert group.get("Condition") == fn.get("Condition"), f"{name}: same condition"
