@@ -56,7 +56,7 @@ SPEC_ROUTES = {
 # opens by navigation (no header possible): it asks for the key and sends it on each call.
 PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/login")}
 
-TABLES = ("SessionsTable", "QrTable", "MessagesTable", "MediaTable")
+TABLES = ("SessionsTable", "LeasesTable", "QrTable", "MessagesTable", "MediaTable")
 
 READ = frozenset({"dynamodb:GetItem", "dynamodb:Query"})
 WRITE = frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"})
@@ -65,7 +65,9 @@ SSM_CREDS = frozenset({"ssm:GetParameters"})
 KMS = frozenset({"kms:Decrypt"})
 TELEGRAM = {"ssm:TelegramCredentials": SSM_CREDS, "kms:via-ssm": KMS}
 # Write access to the sessions table restricted by dynamodb:Attributes (see template).
-SESSIONS_CACHE_AND_LEASE = "SessionsTable[entity cache + lease attributes]"
+SESSIONS_ENTITY_CACHE = "SessionsTable[entity cache attributes]"
+ENTITY_CACHE_WRITE = frozenset({"dynamodb:PutItem", "dynamodb:BatchWriteItem"})
+LEASE = {"LeasesTable": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"})}
 
 # What each function's role may do, resource by resource; nothing else.
 EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
@@ -77,20 +79,23 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     "AuthFunction": {"SessionsTable": RW, "QrTable": RW, **TELEGRAM},
     "DialogsFunction": {
         "SessionsTable": READ,
-        SESSIONS_CACHE_AND_LEASE: WRITE,
+        SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
+        **LEASE,
         "MessagesTable": RW,
         **TELEGRAM,
     },
     "HistoryFunction": {
         "SessionsTable": READ,
-        SESSIONS_CACHE_AND_LEASE: WRITE,
+        SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
+        **LEASE,
         "MessagesTable": RW,
         "MediaTable": frozenset({"dynamodb:BatchWriteItem"}),
         **TELEGRAM,
     },
     "FilesFunction": {
         "SessionsTable": READ,
-        SESSIONS_CACHE_AND_LEASE: WRITE,
+        SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
+        **LEASE,
         "MediaTable": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}),
         "MediaBucket/*": frozenset({"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}),
         "MediaBucket": frozenset({"s3:ListBucket"}),
@@ -98,7 +103,8 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     "HistoryStreamFunction": {
         "SessionsTable": READ,
-        SESSIONS_CACHE_AND_LEASE: WRITE,
+        SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
+        **LEASE,
         "MessagesTable": RW,
         "MediaTable": frozenset({"dynamodb:BatchWriteItem"}),
         **TELEGRAM,
@@ -122,7 +128,7 @@ def _grants(fn: str) -> dict[str, frozenset[str]]:
             names = ["ssm:TelegramCredentials"]
         if attribute_allow_list(st) is not None:
             assert names == ["SessionsTable"]
-            names = [SESSIONS_CACHE_AND_LEASE]
+            names = [SESSIONS_ENTITY_CACHE]
         for name in names:
             grants.setdefault(name, set()).update(actions)
     return {k: frozenset(v) for k, v in grants.items()}
@@ -248,11 +254,12 @@ def test_only_auth_can_write_a_login_to_the_sessions_table() -> None:
             assert not allowed & LOGIN_ATTRIBUTES, fn
 
 
-def test_the_sessions_write_allow_list_covers_what_the_cache_and_lease_write(
+def test_the_sessions_write_allow_list_covers_what_the_entity_cache_writes(
     aws_settings: Settings,
 ) -> None:
-    """Runs the entity cache and the account lease against moto, records the attribute
-    names each write request carries, and checks them against dynamodb:Attributes."""
+    """Runs the entity cache against moto, records the attribute names each write request
+    to the sessions table carries, and checks them against dynamodb:Attributes; the
+    account lease goes to its own table and never touches the sessions table."""
     import asyncio
 
     import boto3
@@ -264,6 +271,9 @@ def test_the_sessions_write_allow_list_covers_what_the_cache_and_lease_write(
     written: set[str] = set()
 
     def record(params: dict[str, Any], **_: Any) -> None:
+        tables = {params.get("TableName"), *params.get("RequestItems", {})}
+        if aws_settings.sessions_table not in tables:
+            return
         for name in ("Item", "Key"):
             written.update(params.get(name, {}))
         written.update(params.get("ExpressionAttributeNames", {}).values())
@@ -282,8 +292,9 @@ def test_the_sessions_write_allow_list_covers_what_the_cache_and_lease_write(
     lease = Lease(stores.leases, "alice")
     assert lease.try_acquire() and lease.renew()
     asyncio.run(lease.release())
+    assert stores.leases is not stores.sessions
 
-    sid = "SessionsEntityCacheAndLeaseOnly"
+    sid = "SessionsEntityCacheOnly"
     statement = next(st for st in statements("FilesFunction") if st.get("Sid") == sid)
     allowed = set(statement["Condition"]["ForAllValues:StringEquals"]["dynamodb:Attributes"])
     assert written and written <= allowed
@@ -339,6 +350,7 @@ def test_environment_names_are_the_ones_the_settings_read(monkeypatch: pytest.Mo
     assert settings.storage_backend == "aws"
     for field in (
         "sessions_table",
+        "leases_table",
         "qr_table",
         "messages_table",
         "media_table",

@@ -115,6 +115,7 @@ def recorder(aws_settings: Settings) -> Recorder:
     return Recorder(
         names={
             s.sessions_table: "SessionsTable",
+            s.leases_table: "LeasesTable",
             s.qr_table: "QrTable",
             s.messages_table: "MessagesTable",
             s.media_table: "MediaTable",
@@ -230,6 +231,12 @@ def test_every_call_of_a_whole_session_is_allowed_by_the_functions_role(
     # The walk really went through the paths that need the trickier grants.
     files = set(calls["FilesFunction"])
     assert Call("s3:PutObject", "MediaBucket/*") in files  # downloads stored
-    assert any(c.action == "dynamodb:PutItem" and c.resource == "SessionsTable" for c in files)
+    assert any(c.action == "dynamodb:PutItem" and c.resource == "LeasesTable" for c in files)
+    assert not any(
+        c.action == "dynamodb:DeleteItem" and c.resource == "SessionsTable"
+        for fn, fn_calls in calls.items()
+        if fn != "AuthFunction"
+        for c in fn_calls
+    )
     history_calls = set(calls["HistoryFunction"])
     assert any(c.resource == "MediaTable" for c in history_calls)  # media indexed

@@ -43,7 +43,7 @@ _TABLES = {
     "messages": "messages_table",
     "media": "media_table",
     "qr": "qr_table",
-    "leases": "sessions_table",
+    "leases": "leases_table",
     "sessions": "sessions_table",
 }
 

@@ -16,6 +16,7 @@ TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 # template.yaml property -> Settings field naming the physical resource in tests
 TABLE_SETTINGS = {
     "SessionsTable": "sessions_table",
+    "LeasesTable": "leases_table",
     "QrTable": "qr_table",
     "MessagesTable": "messages_table",
     "MediaTable": "media_table",
@@ -48,6 +49,7 @@ def aws_test_settings(tmp_path: Path | None = None) -> Settings:
         storage_backend="aws",
         data_dir=tmp_path or Path("data"),
         sessions_table="test-sessions",
+        leases_table="test-leases",
         qr_table="test-qr",
         messages_table="test-messages",
         media_table="test-media",

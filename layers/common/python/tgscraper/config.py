@@ -23,6 +23,7 @@ class Settings:
     storage_backend: StorageBackend = "embedded"
     data_dir: Path = Path("data")
     sessions_table: str = "tgscraper-sessions"
+    leases_table: str = "tgscraper-leases"
     qr_table: str = "tgscraper-qr"
     messages_table: str = "tgscraper-messages"
     media_table: str = "tgscraper-media"
@@ -51,6 +52,7 @@ class Settings:
             storage_backend=backend,  # type: ignore[arg-type]
             data_dir=Path(_env("DATA_DIR", "data")),
             sessions_table=_env("SESSIONS_TABLE", cls.sessions_table),
+            leases_table=_env("LEASES_TABLE", cls.leases_table),
             qr_table=_env("QR_TABLE", cls.qr_table),
             messages_table=_env("MESSAGES_TABLE", cls.messages_table),
             media_table=_env("MEDIA_TABLE", cls.media_table),

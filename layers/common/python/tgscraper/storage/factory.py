@@ -49,10 +49,10 @@ def build_aws_stores(
 
     make = client_factory or (lambda svc: boto3_client_factory(svc, settings.aws_endpoint_url))
     dynamo = make("dynamodb")
-    sessions = DynamoItemTable(settings.sessions_table, dynamo)
     return Stores(
-        sessions=ItemTableSessionStore(sessions),
-        leases=sessions,
+        sessions=ItemTableSessionStore(DynamoItemTable(settings.sessions_table, dynamo)),
+        # A table of its own: functions that take the lease need no delete right on logins.
+        leases=DynamoItemTable(settings.leases_table, dynamo),
         qr=DynamoItemTable(settings.qr_table, dynamo),
         messages=DynamoItemTable(settings.messages_table, dynamo),
         media=DynamoItemTable(settings.media_table, dynamo),
