@@ -43,7 +43,7 @@ class ItemTableSessionStore(SessionStore):
         keys = [(username, item["sk"]) for item in self._table.query(username)]
         # Entities first, the login last: a crash in between leaves a login, not orphans.
         keys.sort(key=lambda k: k[1] == _SESSION_SK)
-        self._table.delete_many(k for k in keys if k[1] != "lease")
+        self._table.delete_many(keys)
 
     def replace(self, username: str, record: SessionRecord) -> None:
         """The old account's entities go first, then the login is overwritten in one put:
@@ -52,7 +52,7 @@ class ItemTableSessionStore(SessionStore):
         stale = [
             (username, item["sk"])
             for item in self._table.query(username)
-            if item["sk"] not in (_SESSION_SK, "lease")
+            if item["sk"] != _SESSION_SK
         ]
         self._table.delete_many(stale)
         self.save(username, record)
