@@ -59,6 +59,9 @@ def create_local_app(
 
         routers.append(demo_router)
     app = create_app(routers, container=container)
+    from local.sweep import install_sweeper
+
+    install_sweeper(app, container)  # embedded store: permissions, expiry, leftovers
     if container.mode == "demo":
         app.state.simulator = simulator or demo_simulator()
     return app

@@ -18,6 +18,16 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, default).strip()
 
 
+def _seconds(value: str, default: float) -> float:
+    """A non-negative number of seconds, or the default when unset."""
+    if not value:
+        return default
+    seconds = float(value)
+    if not seconds >= 0 or seconds == float("inf"):
+        raise ValueError(f"expected a non-negative number of seconds, not {value!r}")
+    return seconds
+
+
 @dataclass(frozen=True)
 class Settings:
     storage_backend: StorageBackend = "embedded"
@@ -34,6 +44,9 @@ class Settings:
     telegram_api_id_param: str | None = None
     telegram_api_hash_param: str | None = None
     api_key: str | None = None
+    # -- data on disk (embedded store sweep) --
+    sweep_interval: float = 60.0
+    """Seconds between sweeps of the embedded store (0: only at start)."""
 
     @property
     def demo_mode(self) -> bool:
@@ -63,6 +76,8 @@ class Settings:
             telegram_api_id_param=_env("TELEGRAM_API_ID_PARAM") or None,
             telegram_api_hash_param=_env("TELEGRAM_API_HASH_PARAM") or None,
             api_key=_env("API_KEY") or None,
+            # -- data on disk (embedded store sweep) --
+            sweep_interval=_seconds(_env("SWEEP_INTERVAL"), cls.sweep_interval),
         )
 
 

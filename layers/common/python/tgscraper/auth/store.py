@@ -11,7 +11,9 @@ of driving the same temporary key from a second place.
 
 The item outlives the flow's deadline by `RETAIN_SECONDS` (the TTL attribute), so a
 late poll still reads "expired" instead of 404; the auth key is wiped as soon as the
-flow ends, whatever the outcome.
+flow ends, whatever the outcome. A flow nobody polls after its deadline (abandoned, or
+approved on the phone but never polled) is ended by `expire_overdue`, which the embedded
+sweep runs at each deadline; in AWS the item's TTL removes it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import re
 import secrets
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Literal
 
@@ -34,7 +37,9 @@ RETAIN_SECONDS = 3600
 LOCK_SECONDS = 20
 """A poll's Telegram round trip is bounded well below this; a crashed poll frees it."""
 
-_STATE_SK = "state"
+PK_PREFIX = "qr#"
+STATE_SK = "state"
+_STATE_SK = STATE_SK
 _LOCK_SK = "lock"
 
 
@@ -82,7 +87,13 @@ class QrState:
 
 
 def _pk(token: str) -> str:
-    return f"qr#{token}"
+    return f"{PK_PREFIX}{token}"
+
+
+def _state(token: str, item: dict[str, Any]) -> QrState:
+    fields: dict[str, Any] = {k: item.get(k) for k in QrState.__dataclass_fields__}
+    fields["token"] = token
+    return QrState(**fields)
 
 
 class QrStore:
@@ -96,11 +107,7 @@ class QrStore:
         if not is_valid_token(token):
             return None  # never reaches the store: it cannot exist
         item = self._table.get(_pk(token), _STATE_SK)
-        if item is None:
-            return None
-        fields: dict[str, Any] = {k: item.get(k) for k in QrState.__dataclass_fields__}
-        fields["token"] = token
-        return QrState(**fields)
+        return None if item is None else _state(token, item)
 
     def update(self, state: QrState) -> QrState:
         """Write `state` if the stored version is still `state.version`; bumps it.
@@ -113,6 +120,27 @@ class QrStore:
 
     def delete(self, token: str) -> None:
         self._table.delete_many([(_pk(token), _STATE_SK), (_pk(token), _LOCK_SK)])
+
+    def expire_overdue(self, items: Iterable[dict[str, Any]], at: int) -> tuple[int, int | None]:
+        """End every active flow among `items` (state items) whose deadline has passed:
+        status "expired", temporary key wiped. Returns how many were ended and the
+        earliest deadline of those still active (None if none)."""
+        ended, upcoming = 0, None
+        for item in items:
+            token = str(item["pk"])[len(PK_PREFIX) :]
+            state = _state(token, item)
+            if not state.active and state.auth_key is None:
+                continue
+            if state.active and state.deadline > at:
+                upcoming = state.deadline if upcoming is None else min(upcoming, state.deadline)
+                continue
+            # A poll that changed it meanwhile wins; the next sweep looks again.
+            with contextlib.suppress(ConditionFailed):
+                self.update(
+                    state.finished("expired") if state.active else state.evolve(auth_key=None)
+                )
+                ended += 1
+        return ended, upcoming
 
     def try_lock(self, token: str) -> str | None:
         """A holder id when this caller may talk to Telegram for the flow, else None."""

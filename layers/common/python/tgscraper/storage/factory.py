@@ -27,7 +27,8 @@ def build_embedded_stores(settings: Settings) -> Stores:
     from tgscraper.storage.sqlite_table import SqliteDatabase, SqliteItemTable
 
     root = settings.data_dir
-    db = SqliteDatabase(root / "store.sqlite3")
+    # secure_delete: the qr table holds temporary auth keys; a wiped one must be gone.
+    db = SqliteDatabase(root / "store.sqlite3", secure_delete=True)
     cache = SqliteDatabase(root / "cache.sqlite3")
     return Stores(
         sessions=TelethonFileSessionStore(root / "sessions"),

@@ -1,9 +1,16 @@
 """Embedded BlobStore: files under a folder. A write goes to a unique temporary file in
 the same folder and is renamed into place on commit (atomic on POSIX), so a reader never
-sees a partial object."""
+sees a partial object.
+
+A writer holds an flock on its temporary `.part` file for as long as it writes; the
+kernel drops it when the process dies (kill -9 included). So a `.part` file nobody holds
+a lock on is a leftover of a dead writer and `remove_stray_parts` deletes it, while an
+in-progress download (of this or another process) is never touched."""
 
 from __future__ import annotations
 
+import fcntl
+import logging
 import os
 import re
 import uuid
@@ -12,6 +19,9 @@ from pathlib import Path
 from typing import BinaryIO
 
 from tgscraper.storage.ports import BlobStore, BlobWriter, StorageError
+from tgscraper.storage.private import create_private, private_dir
+
+log = logging.getLogger("tgscraper.storage")
 
 CHUNK = 256 * 1024
 _KEY_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*(/[A-Za-z0-9_][A-Za-z0-9_.\-]*)*$")
@@ -20,10 +30,16 @@ _TMP_SUFFIX = ".part"
 
 class _FileWriter(BlobWriter):
     def __init__(self, final: Path) -> None:
-        final.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(final.parent)
         self._final = final
-        self._tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}{_TMP_SUFFIX}")
-        self._fh = open(self._tmp, "wb")  # noqa: SIM115 - closed in commit/abort
+        while True:
+            self._tmp = final.with_name(f".{final.name}.{uuid.uuid4().hex}{_TMP_SUFFIX}")
+            fd = create_private(self._tmp, exclusive=True)
+            if _lock_if_current(self._tmp, fd):
+                break
+            # A sweep removed it between create and lock: start over with a new name.
+            os.close(fd)
+        self._fh = os.fdopen(fd, "wb")
 
     def write(self, data: bytes) -> None:
         self._fh.write(data)
@@ -38,6 +54,32 @@ class _FileWriter(BlobWriter):
         if not self._fh.closed:
             self._fh.close()
         self._tmp.unlink(missing_ok=True)
+
+
+def _lock_if_current(path: Path, fd: int) -> bool:
+    """flock fd without waiting; True when locked and `path` still names fd's file."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    try:
+        return os.stat(path).st_ino == os.fstat(fd).st_ino
+    except FileNotFoundError:
+        return False
+
+
+def _remove_if_stray(path: Path) -> bool:
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return False  # committed or aborted meanwhile
+    try:
+        if not _lock_if_current(path, fd):
+            return False  # a live writer holds it
+        path.unlink()  # while we hold the lock: no writer can have adopted it
+        return True
+    finally:
+        os.close(fd)
 
 
 def _chunks(fh: BinaryIO, start: int, end: int | None) -> Iterator[bytes]:
@@ -84,3 +126,20 @@ class FolderBlobStore(BlobStore):
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def remove_stray_parts(self) -> list[Path]:
+        """Delete temporary files of writers that died (kill -9, power loss); returns them."""
+        if not self.root.is_dir():
+            return []
+        removed = [
+            path
+            for path in self.root.rglob(f".*{_TMP_SUFFIX}")
+            if path.is_file() and _remove_if_stray(path)
+        ]
+        if removed:
+            log.warning(
+                "removed %d unfinished download(s) left by a process that died: %s",
+                len(removed),
+                ", ".join(str(p.relative_to(self.root)) for p in removed[:10]),
+            )
+        return removed

@@ -12,6 +12,15 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tgscraper.errors import Unauthorized
+
+
+class SessionUnreadable(Unauthorized):
+    """The stored session exists but cannot be read (damaged file): 401, log in again.
+
+    It concerns that one user only; `exists()` treats it as absent so a new login can
+    replace it without `force`."""
+
 
 @dataclass(frozen=True)
 class SessionRecord:

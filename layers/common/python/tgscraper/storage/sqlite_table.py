@@ -25,6 +25,7 @@ from tgscraper.storage.ports import (
     is_live,
     now,
 )
+from tgscraper.storage.private import touch_private
 
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _PAGE = 500
@@ -33,10 +34,15 @@ _PAGE = 500
 class SqliteDatabase:
     """A SQLite file shared by several tables; hands out one connection per thread."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, secure_delete: bool = False) -> None:
+        """secure_delete: deleted or overwritten rows are zeroed in the file (for tables
+        that hold secrets, like the QR flows' temporary auth keys)."""
         self.path = str(path)
+        self._secure_delete = secure_delete
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            # Created 0600 before SQLite opens it: SQLite gives -wal/-shm/-journal the
+            # database file's mode, so they are private too.
+            touch_private(self.path)
         self._local = threading.local()
 
     def connection(self) -> sqlite3.Connection:
@@ -45,8 +51,18 @@ class SqliteDatabase:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
+            if self._secure_delete:
+                conn.execute("PRAGMA secure_delete=ON")
             self._local.conn = conn
         return conn
+
+    def checkpoint(self) -> None:
+        """Copy the WAL into the database and empty it: old row versions (secrets
+        included) no longer linger in the -wal file."""
+        try:
+            self.connection().execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"sqlite is busy: {exc}") from exc
 
 
 class SqliteItemTable(ItemTable):
@@ -58,6 +74,12 @@ class SqliteItemTable(ItemTable):
         self._db.connection().execute(
             f"CREATE TABLE IF NOT EXISTS {name} (pk TEXT NOT NULL, sk TEXT NOT NULL, "
             "data TEXT NOT NULL, expires_at INTEGER, PRIMARY KEY (pk, sk)) WITHOUT ROWID"
+        )
+        # Partial: only items with a TTL are indexed, so the sweep's purge costs nothing
+        # on tables (the message cache) whose rows never expire.
+        self._db.connection().execute(
+            f"CREATE INDEX IF NOT EXISTS {name}_expiry ON {name} (expires_at) "
+            "WHERE expires_at IS NOT NULL"
         )
 
     # -- reads -------------------------------------------------------------------------
@@ -144,6 +166,34 @@ class SqliteItemTable(ItemTable):
         if keys:
             with self._transaction() as conn:
                 conn.executemany(f"DELETE FROM {self._name} WHERE pk=? AND sk=?", keys)
+
+    # -- maintenance (the embedded sweep; not part of the ItemTable port) ---------------
+    @property
+    def database(self) -> SqliteDatabase:
+        return self._db
+
+    def purge_expired(self, at: int | None = None) -> int:
+        """Delete every item whose expires_at has passed; returns how many."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                f"DELETE FROM {self._name} WHERE expires_at IS NOT NULL AND expires_at <= ?",
+                (now() if at is None else at,),
+            )
+            return cursor.rowcount
+
+    def scan(self, *, pk_prefix: str, sk: str) -> Iterator[Item]:
+        """Live items whose pk starts with pk_prefix and whose sk is sk (small tables)."""
+        rows = (
+            self._conn()
+            .execute(
+                f"SELECT pk, data FROM {self._name} WHERE sk=? AND substr(pk, 1, ?) = ? "
+                "AND (expires_at IS NULL OR expires_at > ?)",
+                (sk, len(pk_prefix), pk_prefix, now()),
+            )
+            .fetchall()
+        )
+        for pk, data in rows:
+            yield self._item(pk, sk, data)
 
     # -- helpers -----------------------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
