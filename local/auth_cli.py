@@ -101,7 +101,7 @@ def run(
         io.say(f"Invalid username {args.username!r}: use 1-64 of A-Z a-z 0-9 _ . - ")
         return 2
     container = container or _container()
-    if not args.force and container.stores.sessions.exists(args.username):
+    if not args.force and container.stores.sessions.login_exists(args.username):
         io.say(f"A session for '{args.username}' already exists; use --force to replace it.")
         return 1
     login = _phone_login if args.phone is not None else _qr_login

@@ -10,10 +10,14 @@ with curl.
 from __future__ import annotations
 
 import logging
+import os
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, Field
+from telethon import TelegramClient
+from telethon.sessions import Session
 
 from local.simtg import SimulatedTelegram
 from local.simtg.accounts import KeyState
@@ -22,8 +26,10 @@ from tgscraper.api.openapi import error_responses
 from tgscraper.auth.service import AuthService
 from tgscraper.auth.store import QrStore
 from tgscraper.errors import Conflict, NotFound
+from tgscraper.identity import is_valid_username
 from tgscraper.storage.file_sessions import TelethonFileSessionStore
-from tgscraper.storage.sessions import SessionStore
+from tgscraper.storage.ports import StorageError
+from tgscraper.storage.sessions import SessionStore, SessionUnreadable
 from tgscraper.telegram.clients import ClientFactory
 
 log = logging.getLogger("tgscraper.demo")
@@ -41,29 +47,87 @@ def demo_simulator() -> SimulatedTelegram:
 
 def demo_client_factory(sim: SimulatedTelegram | None = None) -> ClientFactory:
     simulator = sim or demo_simulator()
-    # Built like the real factory (no update loop), so demo mode makes the same calls.
-    return lambda session: simulator.client(session, receive_updates=False)
+
+    def make(session: Session) -> TelegramClient:
+        # Logins written meanwhile by another process (the CLI) or copied in count from
+        # this request on, as real Telegram would know them.
+        restorer = _restorers.get(id(simulator))
+        if restorer is not None:
+            restorer.scan()
+        # Built like the real factory (no update loop), so demo mode makes the same calls.
+        return simulator.client(session, receive_updates=False)
+
+    return make
+
+
+class _Restorer:
+    """Registers the keys of session files with the simulator, each file once per version
+    (inode, mtime, size): a changed or new file is read again, an unchanged one never."""
+
+    def __init__(self, sim: SimulatedTelegram, sessions: TelethonFileSessionStore) -> None:
+        self._sim = sim
+        self._sessions = sessions
+        self._seen: dict[str, tuple[int, int, int]] = {}
+        self._lock = threading.Lock()
+
+    def scan(self) -> int:
+        with self._lock:
+            try:
+                entries = list(os.scandir(self._sessions.directory))
+            except FileNotFoundError:
+                return 0
+            return sum(self._visit(entry) for entry in entries)
+
+    def _visit(self, entry: os.DirEntry[str]) -> bool:
+        if not entry.name.endswith(SUFFIX) or entry.name.startswith("."):
+            return False  # not a session (our own temporary files start with '.')
+        try:
+            info = entry.stat()
+        except FileNotFoundError:
+            return False
+        version = (info.st_ino, info.st_mtime_ns, info.st_size)
+        if self._seen.get(entry.name) == version:
+            return False
+        self._seen[entry.name] = version
+        username = entry.name[: -len(SUFFIX)]
+        if not is_valid_username(username):
+            log.warning(
+                "sessions/%s skipped: %r is not a valid username (use 1-64 of A-Z a-z 0-9 "
+                "_ . - and rename the file to <username>.session)",
+                entry.name,
+                username,
+            )
+            return False
+        try:
+            record = self._sessions.load(username)
+        except (SessionUnreadable, StorageError):
+            return False  # warned by the store; that user gets 401 until a new login
+        if record is None or not record.auth_key:
+            return False
+        self._sim.auth.keys[record.auth_key] = KeyState(
+            record.auth_key, record.dc_id, user_id=self._sim.world.me.id
+        )
+        return True
+
+
+_restorers: dict[int, _Restorer] = {}
+SUFFIX = ".session"
 
 
 def restore_logins(sim: SimulatedTelegram, sessions: SessionStore) -> int:
-    """Re-authorize keys of sessions saved by an earlier demo run.
+    """Re-authorize keys of sessions saved by an earlier demo run, and keep doing so for
+    files written later by another process (the CLI) or copied in.
 
     Real Telegram remembers an authorization across our restarts; the simulator lives in
     memory, so the keys found in the embedded session folder are registered again as
-    logged in to the demo account. Returns how many were restored.
+    logged in to the demo account. A file that cannot be read, or whose name is not a
+    valid username, is skipped with a warning (start-up never fails because of one).
+    Returns how many were restored now.
     """
-    if not isinstance(sessions, TelethonFileSessionStore) or not sessions.directory.is_dir():
+    if not isinstance(sessions, TelethonFileSessionStore):
         return 0
-    restored = 0
-    for path in sessions.directory.glob("*.session"):
-        record = sessions.load(path.stem)
-        if record is None or not record.auth_key:
-            continue
-        sim.auth.keys[record.auth_key] = KeyState(
-            record.auth_key, record.dc_id, user_id=sim.world.me.id
-        )
-        restored += 1
-    return restored
+    restorer = _restorers[id(sim)] = _Restorer(sim, sessions)
+    return restorer.scan()
 
 
 class ApproveRequest(BaseModel):

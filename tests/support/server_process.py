@@ -6,6 +6,7 @@ Bounded everywhere: start-up, every request (httpx timeouts) and the stop.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -75,13 +76,22 @@ def _env(data_dir: Path, extra: dict[str, str] | None) -> dict[str, str]:
 
 
 def start_server(
-    data_dir: Path, *, umask: int | None = None, env: dict[str, str] | None = None
+    data_dir: Path,
+    *,
+    umask: int | None = None,
+    env: dict[str, str] | None = None,
+    latency: float | None = None,
 ) -> Server:
+    """latency: the simulated Telegram answers each request after this many seconds."""
     port = _free_port()
+    module = "local"
+    if latency is not None:
+        module = "tests.support.latency_server"
+        env = {**(env or {}), "SIM_LATENCY": str(latency)}
     log_path = data_dir.parent / f"server-{port}.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "local", "serve", "--port", str(port)],
+            [sys.executable, "-m", module, "serve", "--port", str(port)],
             cwd=ROOT,
             env=_env(data_dir, env),
             stdout=log,
@@ -104,13 +114,37 @@ def start_server(
 
 @contextmanager
 def running_server(
-    data_dir: Path, *, umask: int | None = None, env: dict[str, str] | None = None
+    data_dir: Path,
+    *,
+    umask: int | None = None,
+    env: dict[str, str] | None = None,
+    latency: float | None = None,
 ) -> Iterator[Server]:
-    server = start_server(data_dir, umask=umask, env=env)
+    server = start_server(data_dir, umask=umask, env=env, latency=latency)
     try:
         yield server
     finally:
         server.stop()
+
+
+def headers(username: str) -> dict[str, str]:
+    return {"X-Telegram-Username": username}
+
+
+def media_of(http: httpx.Client, username: str, dialog: str, **params: str) -> list[dict]:
+    """Every media field in a history range (read to its end)."""
+    found = []
+    query = {"chunk_size": "100", **params}
+    with http.stream(
+        "GET", f"{API}/history/{dialog}", params=query, headers=headers(username)
+    ) as response:
+        assert response.status_code == 200, response.read()
+        for line in response.iter_lines():
+            if line.startswith("data:"):
+                for message in json.loads(line[5:]).get("messages", []):
+                    if message.get("media") and message["media"].get("uuid"):
+                        found.append(message["media"])
+    return found
 
 
 def demo_login(http: httpx.Client, username: str, *, force: bool = False) -> str:

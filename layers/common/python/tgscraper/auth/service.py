@@ -194,7 +194,7 @@ class AuthService:
     # -- public operations ----------------------------------------------------------------
     async def start(self, username: str, *, force: bool = False) -> QrStart:
         validate_username(username)
-        if not force and self._sessions.exists(username):
+        if not force and self._sessions.login_exists(username):
             raise Conflict(
                 f"A session for '{username}' already exists; pass \"force\": true to replace it "
                 "(the current one keeps working until the new login succeeds)"

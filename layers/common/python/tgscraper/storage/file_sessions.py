@@ -162,12 +162,6 @@ class TelethonFileSessionStore(SessionStore):
             dc_id=row[0], server_address=row[1], port=row[2], auth_key=row[3] or None
         )
 
-    def exists(self, username: str) -> bool:
-        try:
-            return super().exists(username)
-        except SessionUnreadable:
-            return False  # nothing usable is stored: a new login may replace it
-
     def save(self, username: str, record: SessionRecord) -> None:
         with self._writing():
             with self._db(username) as conn:

@@ -18,8 +18,8 @@ from tgscraper.errors import Unauthorized
 class SessionUnreadable(Unauthorized):
     """The stored session exists but cannot be read (damaged file): 401, log in again.
 
-    It concerns that one user only; `exists()` treats it as absent so a new login can
-    replace it without `force`."""
+    It concerns that one user only. `exists()` raises it (a request is told why);
+    `login_exists()` counts it as absent, so a new login replaces it without `force`."""
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,13 @@ class SessionStore(ABC):
     def exists(self, username: str) -> bool:
         record = self.load(username)
         return record is not None and record.auth_key is not None
+
+    def login_exists(self, username: str) -> bool:
+        """Whether a usable login is stored (a damaged one is not: it may be replaced)."""
+        try:
+            return self.exists(username)
+        except SessionUnreadable:
+            return False
 
     def replace(self, username: str, record: SessionRecord) -> None:
         """Swap in a new login: the old account's entities must not leak into it."""
