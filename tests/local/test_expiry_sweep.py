@@ -1,0 +1,110 @@
+"""Issue 14.7: nothing expired lingers in the embedded store, no token in any log line.
+
+Through `python -m local serve` (demo mode, SWEEP_INTERVAL=1). The flows' clock is moved
+by editing their stored deadline, as if five minutes had passed.
+"""
+
+from __future__ import annotations
+
+import base64
+import sqlite3
+import time
+from pathlib import Path
+
+from tests.support.server_process import API, demo_login, running_server
+from tgscraper.storage import codec
+
+FLOWS = 100
+
+
+def _qr_items(data: Path) -> list[tuple[str, dict]]:
+    conn = sqlite3.connect(data / "store.sqlite3", timeout=30)
+    try:
+        rows = conn.execute("SELECT pk, data FROM qr WHERE sk='state'").fetchall()
+    finally:
+        conn.close()
+    return [(pk, codec.decode(raw)) for pk, raw in rows]
+
+
+def _age(data: Path, field: str) -> None:
+    """Move every flow's `field` (deadline or expires_at) into the past."""
+    conn = sqlite3.connect(data / "store.sqlite3", timeout=30, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        past = int(time.time()) - 1
+        for pk, raw in conn.execute("SELECT pk, data FROM qr WHERE sk='state'").fetchall():
+            item = codec.decode(raw)
+            item[field] = past
+            conn.execute(
+                "UPDATE qr SET data=?, expires_at=? WHERE pk=? AND sk='state'",
+                (codec.encode(item), item["expires_at"], pk),
+            )
+        conn.execute("COMMIT")
+    finally:
+        conn.close()
+
+
+def _raw(data: Path) -> bytes:
+    return b"".join(p.read_bytes() for p in sorted(data.glob("store.sqlite3*")))
+
+
+def _wait_for(condition, what: str, timeout: float = 20.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting: {what}"
+        time.sleep(0.2)
+
+
+def test_abandoned_flows_lose_their_keys_at_the_deadline_and_vanish_later(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with running_server(data, env={"SWEEP_INTERVAL": "1"}) as server, server.http() as http:
+        tokens = []
+        for i in range(FLOWS):
+            started = http.post(f"{API}/auth/qr", json={"username": f"nobody{i}"})
+            assert started.status_code == 200, started.text
+            tokens.append(started.json()["token"])
+        # One is approved on the (demo) phone and never polled again.
+        assert http.post(f"{API}/demo/qr/{tokens[0]}/approve").status_code == 200
+        keys = [item["auth_key"] for _, item in _qr_items(data) if item.get("auth_key")]
+        assert len(keys) == FLOWS
+        encoded = [base64.b64encode(k)[:40] for k in keys]
+        assert all(e in _raw(data) or k in _raw(data) for e, k in zip(encoded, keys, strict=True))
+
+        _age(data, "deadline")  # five minutes later
+        _wait_for(
+            lambda: not any(item.get("auth_key") for _, item in _qr_items(data)),
+            "every overdue flow's key wiped",
+        )
+        raw = _raw(data)
+        assert not [k for k in keys if k in raw]
+        assert not [e for e in encoded if e in raw], "a wiped key is still in the file or WAL"
+        assert http.get(f"{API}/auth/qr/{tokens[0]}").json()["status"] == "expired"
+        assert http.get(f"{API}/auth/qr/{tokens[1]}").json()["status"] == "expired"
+
+        _age(data, "expires_at")  # an hour after that
+        _wait_for(lambda: not _qr_items(data), "expired flows deleted")
+        assert http.get(f"{API}/auth/qr/{tokens[1]}").status_code == 404
+
+
+def test_no_token_or_key_in_any_log_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    with running_server(data) as server, server.http() as http:
+        token = demo_login(http, "log_user")
+        assert http.get(f"{API}/auth/qr/{token}/qr.svg").status_code in (200, 404)
+        assert http.delete(f"{API}/auth/qr/{token}").status_code in (200, 409)
+        started = http.post(f"{API}/auth/qr", json={"username": "log_user2"})
+        other = started.json()["token"]
+        assert http.get(f"{API}/auth/qr/{other}/qr.svg").status_code == 200
+        assert http.post(f"{API}/auth/qr/{other}/2fa", json={"password": "x"}).status_code == 409
+        assert http.delete(f"{API}/auth/qr/{other}").status_code == 200
+        session = (data / "sessions" / "log_user.session").read_bytes()
+        log = server.log()
+    assert "/api/v3/auth/qr/" in log, "the access log is on"
+    for secret in (token, other):
+        assert secret not in log
+    conn = sqlite3.connect(data / "sessions" / "log_user.session")
+    key = conn.execute("SELECT auth_key FROM sessions").fetchone()[0]
+    conn.close()
+    assert key and key in session
+    for form in (key.hex(), base64.b64encode(key).decode()[:40], repr(key)[:40]):
+        assert form not in log
