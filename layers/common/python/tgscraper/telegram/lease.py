@@ -7,6 +7,12 @@ while the client is in use and deletes it when done; a crashed holder's lease si
 expires (`LEASE_SECONDS`). Another process waits for the lease up to `wait` seconds and
 then gets a 409 (`AccountBusy`).
 
+A crash need not block the account for the lease's lifetime: the item records who holds
+it (host identity, pid, the pid's start time). A process on the same host that finds a
+lease whose pid is gone, or now belongs to another process (a different start time),
+takes it over at once (compare-and-set on the holder). Another host's lease is never
+judged: it is waited for or expires.
+
 In AWS the item lives in the sessions table beside the login (the session store skips
 it when deleting a login); in embedded mode in its own SQLite table.
 """
@@ -16,8 +22,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import secrets
+import socket
 from dataclasses import dataclass, field
+from typing import Any
 
 from tgscraper.errors import Conflict
 from tgscraper.storage.ports import ConditionFailed, ItemTable, now
@@ -36,6 +45,59 @@ class AccountBusy(Conflict):
     """Another process holds the account's lease."""
 
 
+def _read(path: str) -> str | None:
+    try:
+        with open(path) as fh:
+            return fh.read().strip()
+    except OSError:
+        return None
+
+
+def _host_identity() -> str:
+    """This host as pids are meaningful on it: hostname, boot and pid namespace."""
+    try:
+        namespace = str(os.stat("/proc/self/ns/pid").st_ino)
+    except OSError:
+        namespace = ""
+    boot = _read("/proc/sys/kernel/random/boot_id") or ""
+    return f"{socket.gethostname()}|{boot}|{namespace}"
+
+
+def _start_time(pid: int) -> str | None:
+    """The process's start time (clock ticks since boot; Linux), None if unknown."""
+    stat = _read(f"/proc/{pid}/stat")
+    if stat is None:
+        return None
+    fields = stat.rpartition(")")[2].split()  # the command name may hold spaces
+    return fields[19] if len(fields) > 19 else None
+
+
+_HOST = _host_identity()
+_PID = os.getpid()
+_STARTED = _start_time(_PID)
+
+
+def _owner() -> dict[str, Any]:
+    return {"host": _HOST, "pid": _PID, "started": _STARTED}
+
+
+def holder_is_dead(item: dict[str, Any]) -> bool:
+    """True when the lease was taken by a process of this host that no longer runs."""
+    pid = item.get("pid")
+    if item.get("host") != _HOST or not isinstance(pid, int) or pid <= 0:
+        return False
+    if pid == _PID:
+        return item.get("started") != _STARTED  # an earlier process with our pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass  # alive, another user's: compare start times
+    started = _start_time(pid)
+    return started is not None and item.get("started") is not None and started != item["started"]
+
+
 @dataclass
 class Lease:
     table: ItemTable
@@ -50,13 +112,29 @@ class Lease:
             "sk": LEASE_SK,
             "holder": self.holder,
             "expires_at": now() + self.seconds,
+            **_owner(),
         }
 
     def try_acquire(self) -> bool:
         try:
             self.table.put(self._item(), if_absent=True)
         except ConditionFailed:
+            return self._take_over_dead()
+        return True
+
+    def _take_over_dead(self) -> bool:
+        current = self.table.get(self.username, LEASE_SK)
+        if current is None or not holder_is_dead(current):
             return False
+        try:
+            self.table.put(self._item(), expect={"holder": current.get("holder")})
+        except ConditionFailed:
+            return False  # someone else was quicker
+        log.warning(
+            "lease of %s taken over from process %s, which is no longer running",
+            self.username,
+            current.get("pid"),
+        )
         return True
 
     async def acquire(self, wait: float = DEFAULT_WAIT) -> None:
