@@ -23,7 +23,7 @@ from typing import Any
 from telethon.crypto import AuthKey
 from telethon.sessions import MemorySession
 
-from tgscraper.storage.sessions import EntityRow, SessionRecord, SessionStore
+from tgscraper.storage.sessions import EntityRow, SessionRecord, SessionStore, SessionUnreadable
 
 log = logging.getLogger("tgscraper.telegram")
 
@@ -101,7 +101,10 @@ class StoreSession(MemorySession):
         """True when the stored login is no longer the one this session started from."""
         if self._saved_record is None:
             return False  # a brand-new session: nothing to be replaced
-        current = self._store.load(self._username)
+        try:
+            current = self._store.load(self._username)
+        except SessionUnreadable:
+            return True  # damaged meanwhile: only a new login may write it again
         return current is None or current.auth_key != self._saved_record.auth_key
 
     def close(self) -> None:
