@@ -8,9 +8,9 @@ adapters have no such janitor, so this is it:
 - every sweep: QR flows past their deadline are ended (status "expired", temporary auth
   key wiped; an approved-but-never-polled flow included); items whose TTL passed are
   deleted from every table (finished QR flows an hour after their deadline, stale
-  leases, locks); the store database's WAL is checkpointed, so wiped keys (zeroed by
-  secure_delete) leave no copy in the -wal file; `.part` files of dead writers are
-  removed (never one a live writer holds).
+  leases, locks); the store database's WAL is checkpointed (not the message cache's),
+  so wiped keys (zeroed by secure_delete) leave no copy in the -wal file; `.part`
+  files of dead writers are removed (never one a live writer holds).
 
 Sweeps run every SWEEP_INTERVAL seconds (default 60) and also at the next QR deadline,
 so a flow's key is wiped within about a second of its expiry.
@@ -81,8 +81,10 @@ class Sweeper:
         purged = sum(table.purge_expired(at) for table in self.tables())
         if purged:
             log.info("deleted %d expired item(s) from the embedded store", purged)
-        for database in {id(t.database): t.database for t in self.tables()}.values():
-            database.checkpoint()
+        if isinstance(qr, SqliteItemTable):
+            # Only the database holding secrets: a TRUNCATE checkpoint holds writers back
+            # while readers finish, which the message cache's long scans must not pay.
+            qr.database.checkpoint()
         if isinstance(self.stores.blobs, FolderBlobStore):
             self.stores.blobs.remove_stray_parts()
         if isinstance(self.stores.sessions, TelethonFileSessionStore):
@@ -130,8 +132,12 @@ def install_sweeper(app: FastAPI, container: Container) -> None:
         sweeper = _sweeper(container)
         task = None
         if sweeper is not None:
-            await asyncio.to_thread(sweeper.tighten_permissions)
-            first = await asyncio.to_thread(sweeper.sweep)
+            first = None
+            try:  # never a reason not to start: the periodic sweep tries again
+                await asyncio.to_thread(sweeper.tighten_permissions)
+                first = await asyncio.to_thread(sweeper.sweep)
+            except (StorageError, OSError) as exc:
+                log.warning("start-up sweep failed (%s); the server starts anyway", exc)
             task = asyncio.create_task(sweeper.run(first))
         try:
             async with previous(application) as state:
