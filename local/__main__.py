@@ -1,6 +1,9 @@
 """`python -m local [serve] [--host H] [--port P]`: run the API on http://127.0.0.1:8000.
 
 `python -m local auth <username> [--phone] [--force]`: log in to Telegram from the terminal.
+
+`python -m local aws-init [--parameter NAME=VALUE]`: create the tables and bucket of
+template.yaml on AWS_ENDPOINT_URL (or AWS), named by the *_TABLE / MEDIA_BUCKET variables.
 """
 
 from __future__ import annotations
@@ -57,7 +60,14 @@ def main(argv: list[str] | None = None) -> int:
     from local.auth_cli import add_arguments
 
     add_arguments(sub.add_parser("auth", help="log in to Telegram from this terminal"))
+    from local import aws_init
+
+    aws_init.add_arguments(
+        sub.add_parser("aws-init", help="create the template's tables and bucket (AWS/moto)")
+    )
     args = parser.parse_args(argv)
+    if args.command == "aws-init":
+        return aws_init.main(args)
     if args.command == "auth":
         from local.auth_cli import run
 
