@@ -39,6 +39,9 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 2
     app = create_local_app(settings)
+    from tgscraper.readiness import log_checks
+
+    log_checks(app.state.container)  # configuration errors show at start, not per request
     uvicorn.run(
         app, host=args.host, port=args.port, log_level=os.environ.get("LOG_LEVEL", "info").lower()
     )
