@@ -14,6 +14,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, Field
+from telethon import TelegramClient
+from telethon.sessions import Session
 
 from local.simtg import SimulatedTelegram
 from local.simtg.accounts import KeyState
@@ -25,6 +27,7 @@ from tgscraper.errors import Conflict, NotFound
 from tgscraper.storage.file_sessions import TelethonFileSessionStore
 from tgscraper.storage.sessions import SessionStore
 from tgscraper.telegram.clients import ClientFactory
+from tgscraper.telegram.session import StoreSession
 
 log = logging.getLogger("tgscraper.demo")
 
@@ -41,8 +44,30 @@ def demo_simulator() -> SimulatedTelegram:
 
 def demo_client_factory(sim: SimulatedTelegram | None = None) -> ClientFactory:
     simulator = sim or demo_simulator()
-    # Built like the real factory (no update loop), so demo mode makes the same calls.
-    return lambda session: simulator.client(session, receive_updates=False)
+
+    def make(session: Session) -> TelegramClient:
+        _restore_stored_key(simulator, session)
+        # Built like the real factory (no update loop), so demo mode makes the same calls.
+        return simulator.client(session, receive_updates=False)
+
+    return make
+
+
+def _restore_stored_key(sim: SimulatedTelegram, session: Session) -> None:
+    """A stored login's key the simulator does not know (it restarted) is registered
+    again as logged in to the demo account, on first use.
+
+    This covers every session store, DynamoDB included, without listing logins (which
+    would need a Scan): only a StoreSession carries a key loaded from the store (a new
+    QR login runs on a MemorySession), and a key the simulator knows, revoked or not,
+    is left as it is.
+    """
+    if not isinstance(session, StoreSession) or session.auth_key is None:
+        return
+    key = session.auth_key.key
+    if key not in sim.auth.keys:
+        sim.auth.keys[key] = KeyState(key, session.dc_id, user_id=sim.world.me.id)
+        log.info("demo mode: restored the stored login of %s", session.username)
 
 
 def restore_logins(sim: SimulatedTelegram, sessions: SessionStore) -> int:
@@ -50,7 +75,8 @@ def restore_logins(sim: SimulatedTelegram, sessions: SessionStore) -> int:
 
     Real Telegram remembers an authorization across our restarts; the simulator lives in
     memory, so the keys found in the embedded session folder are registered again as
-    logged in to the demo account. Returns how many were restored.
+    logged in to the demo account. Returns how many were restored. (Other stores, e.g.
+    DynamoDB in aws mode, are restored per login on first use: `demo_client_factory`.)
     """
     if not isinstance(sessions, TelethonFileSessionStore) or not sessions.directory.is_dir():
         return 0
