@@ -40,6 +40,11 @@ cfn-lint: $(DEV_STAMP)
 pytest: $(DEV_STAMP)
 	$(PY) -m pytest
 
+.PHONY: e2e
+## End-to-end run in aws mode over real HTTP: moto_server + aws-init + the local runner
+e2e: $(DEV_STAMP)
+	E2E=1 $(PY) -m pytest tests/e2e
+
 ## Run every benchmark (figures go to the README)
 bench: $(DEV_STAMP)
 	$(PY) -m bench

@@ -129,8 +129,9 @@ def run(
     for logical, res in resources.items():
         if res.get("Type") == BUCKET_POLICY and resolver.include(res):
             props = resolver.resolve(res["Properties"])
-            apply_bucket_policy(s3, str(props["Bucket"]), props["PolicyDocument"], report)
-            report.say(f"bucket policy {logical} applied to {props['Bucket']}")
+            bucket, document = str(props["Bucket"]), props["PolicyDocument"]
+            if apply_bucket_policy(s3, bucket, document, report, settings.aws_endpoint_url):
+                report.say(f"bucket policy {logical} applied to {bucket}")
     return report
 
 

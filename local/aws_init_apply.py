@@ -202,5 +202,39 @@ def apply_bucket(
         client.put_bucket_tagging(Bucket=name, Tagging={"TagSet": props["Tags"]})
 
 
-def apply_bucket_policy(client: Any, bucket: str, document: dict[str, Any], _: Report) -> None:
-    client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(document))
+def _denies_plain_http(statement: dict[str, Any]) -> bool:
+    secure = statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport")
+    return statement.get("Effect") == "Deny" and str(secure).lower() == "false"
+
+
+def policy_for_endpoint(
+    document: dict[str, Any], endpoint_url: str | None
+) -> tuple[dict[str, Any] | None, list[str]]:
+    """The policy to apply, and the Sids left out.
+
+    On a plain-http endpoint (moto server, LocalStack) a "deny unless TLS" statement would
+    deny the app every request (moto enforces it), so it is left out there, and said so.
+    On AWS (https) the policy is applied exactly as declared."""
+    if not (endpoint_url or "").lower().startswith("http://"):
+        return document, []
+    statements = document.get("Statement", [])
+    kept = [s for s in statements if not _denies_plain_http(s)]
+    dropped = [str(s.get("Sid", "?")) for s in statements if _denies_plain_http(s)]
+    if not kept:
+        return None, dropped
+    return {**document, "Statement": kept}, dropped
+
+
+def apply_bucket_policy(
+    client: Any, bucket: str, document: dict[str, Any], report: Report, endpoint_url: str | None
+) -> bool:
+    policy, dropped = policy_for_endpoint(document, endpoint_url)
+    for sid in dropped:
+        report.say(
+            f"  note: bucket policy statement {sid} not applied: it denies plain-http "
+            f"requests and {endpoint_url} is plain http (on AWS it is applied)"
+        )
+    if policy is None:
+        return False
+    client.put_bucket_policy(Bucket=bucket, Policy=json.dumps(policy))
+    return True

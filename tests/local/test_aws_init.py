@@ -175,3 +175,21 @@ def test_the_names_follow_the_environment_variables_of_tgscraper_config(
 class _Args:
     template = str(TEMPLATE)
     parameter: list[str] | None = None
+
+
+def test_a_deny_unless_tls_statement_is_left_out_only_on_plain_http_endpoints() -> None:
+    from local.aws_init_apply import policy_for_endpoint
+
+    declared = RESOURCES["MediaBucketPolicy"]["Properties"]["PolicyDocument"]
+    assert policy_for_endpoint(declared, None) == (declared, [])
+    assert policy_for_endpoint(declared, "https://s3.example.test") == (declared, [])
+    assert policy_for_endpoint(declared, "http://127.0.0.1:5000") == (
+        None,
+        ["DenyInsecureTransport"],
+    )
+    other = {"Sid": "Other", "Effect": "Allow", "Principal": "*", "Action": "s3:GetObject"}
+    mixed = {"Statement": [*declared["Statement"], other]}
+    assert policy_for_endpoint(mixed, "http://localhost:4566") == (
+        {"Statement": [other]},
+        ["DenyInsecureTransport"],
+    )
