@@ -117,7 +117,8 @@ def storage_failure(exc: Exception, op: str, what: str, env: str | None) -> Stor
         elif code in _CREDENTIAL_CODES:
             message = f"AWS rejected the credentials ({code}) on {what}: check the AWS access key"
         elif code in _DENIED_CODES:
-            message = f"Access denied ({code}) to {what}: check the IAM permissions{check}"
+            named = f" (named by {env})" if env else ""
+            message = f"Access denied ({code}) to {what}{named}: check the IAM permissions"
         elif code in _WRONG_REGION_CODES:
             message = f"{what} is in another region ({code}): check AWS_REGION{check}"
         if message is None:
