@@ -40,6 +40,15 @@ cfn-lint: $(DEV_STAMP)
 pytest: $(DEV_STAMP)
 	$(PY) -m pytest
 
+.PHONY: aws-init e2e
+## Create template.yaml's tables and bucket on AWS_ENDPOINT_URL (or AWS): see README
+aws-init: $(RUNTIME_STAMP)
+	$(PY) -m local aws-init
+
+## End-to-end run in aws mode over real HTTP: moto_server + aws-init + the local runner
+e2e: $(DEV_STAMP)
+	E2E=1 $(PY) -m pytest tests/e2e
+
 ## Run every benchmark (figures go to the README)
 bench: $(DEV_STAMP)
 	$(PY) -m bench

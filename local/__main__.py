@@ -1,6 +1,9 @@
 """`python -m local [serve] [--host H] [--port P]`: run the API on http://127.0.0.1:8000.
 
 `python -m local auth <username> [--phone] [--force]`: log in to Telegram from the terminal.
+
+`python -m local aws-init [--parameter NAME=VALUE]`: create the tables and bucket of
+template.yaml on AWS_ENDPOINT_URL (or AWS), named by the *_TABLE / MEDIA_BUCKET variables.
 """
 
 from __future__ import annotations
@@ -36,6 +39,9 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 2
     app = create_local_app(settings)
+    from tgscraper.readiness import log_checks
+
+    log_checks(app.state.container)  # configuration errors show at start, not per request
     uvicorn.run(
         app, host=args.host, port=args.port, log_level=os.environ.get("LOG_LEVEL", "info").lower()
     )
@@ -57,7 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     from local.auth_cli import add_arguments
 
     add_arguments(sub.add_parser("auth", help="log in to Telegram from this terminal"))
+    from local import aws_init
+
+    aws_init.add_arguments(
+        sub.add_parser("aws-init", help="create the template's tables and bucket (AWS/moto)")
+    )
     args = parser.parse_args(argv)
+    if args.command == "aws-init":
+        return aws_init.main(args)
     if args.command == "auth":
         from local.auth_cli import run
 

@@ -31,6 +31,7 @@ from tgscraper.storage.file_sessions import TelethonFileSessionStore
 from tgscraper.storage.ports import StorageError
 from tgscraper.storage.sessions import SessionStore, SessionUnreadable
 from tgscraper.telegram.clients import ClientFactory
+from tgscraper.telegram.session import StoreSession
 
 log = logging.getLogger("tgscraper.demo")
 
@@ -54,6 +55,7 @@ def demo_client_factory(sim: SimulatedTelegram | None = None) -> ClientFactory:
         restorer = _restorers.get(id(simulator))
         if restorer is not None:
             restorer.scan()
+        _restore_stored_key(simulator, session)
         # Built like the real factory (no update loop), so demo mode makes the same calls.
         return simulator.client(session, receive_updates=False)
 
@@ -114,6 +116,23 @@ _restorers: dict[int, _Restorer] = {}
 SUFFIX = ".session"
 
 
+def _restore_stored_key(sim: SimulatedTelegram, session: Session) -> None:
+    """A stored login's key the simulator does not know (it restarted) is registered
+    again as logged in to the demo account, on first use.
+
+    This covers every session store, DynamoDB included, without listing logins (which
+    would need a Scan): only a StoreSession carries a key loaded from the store (a new
+    QR login runs on a MemorySession), and a key the simulator knows, revoked or not,
+    is left as it is.
+    """
+    if not isinstance(session, StoreSession) or session.auth_key is None:
+        return
+    key = session.auth_key.key
+    if key not in sim.auth.keys:
+        sim.auth.keys[key] = KeyState(key, session.dc_id, user_id=sim.world.me.id)
+        log.info("demo mode: restored the stored login of %s", session.username)
+
+
 def restore_logins(sim: SimulatedTelegram, sessions: SessionStore) -> int:
     """Re-authorize keys of sessions saved by an earlier demo run, and keep doing so for
     files written later by another process (the CLI) or copied in.
@@ -122,7 +141,8 @@ def restore_logins(sim: SimulatedTelegram, sessions: SessionStore) -> int:
     memory, so the keys found in the embedded session folder are registered again as
     logged in to the demo account. A file that cannot be read, or whose name is not a
     valid username, is skipped with a warning (start-up never fails because of one).
-    Returns how many were restored now.
+    Returns how many were restored now. (Other stores, e.g.
+    DynamoDB in aws mode, are restored per login on first use: `demo_client_factory`.)
     """
     if not isinstance(sessions, TelethonFileSessionStore):
         return 0

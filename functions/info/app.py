@@ -1,10 +1,19 @@
-"""Info endpoints: `/` (endpoint index) and `/health`. Imports no Telethon or boto3."""
+"""Info endpoints: `/` (endpoint index) and `/health` (liveness; `?deep=true`: readiness).
+
+Plain `/health` touches nothing (cheap, public, for uptime checks). `?deep=true` probes
+every store and the Telegram credentials (tgscraper.readiness) and reports each check:
+`status` is "ready" or "not_ready". The answer is a 200 either way: the check itself
+worked, and every error status of this API carries only {"detail"}. Results are kept a
+few seconds so polling stays cheap."""
 
 from __future__ import annotations
 
-from typing import Any
+import threading
+import time
+from dataclasses import asdict
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from mangum import Mangum
 from pydantic import BaseModel
 
@@ -14,11 +23,25 @@ from tgscraper.api.deps import ContainerDep
 router = APIRouter(tags=["info"])
 
 
+class CheckResult(BaseModel):
+    name: str
+    status: str
+    """ok, error or skipped"""
+    detail: str
+
+
 class Health(BaseModel):
     status: str
     mode: str
     storage: str
     version: str
+    checks: list[CheckResult] | None = None
+    """Only with ?deep=true: one entry per store and the Telegram credentials."""
+
+
+_DEEP_TTL = 5.0
+"""Seconds a deep result is reused: a poller cannot turn /health into a load test."""
+_deep_lock = threading.Lock()
 
 
 class EndpointInfo(BaseModel):
@@ -54,14 +77,44 @@ def index(request: Request) -> dict[str, Any]:
     }
 
 
-@router.get("/health", response_model=Health, summary="Liveness and the mode the server runs in")
-def health(container: ContainerDep) -> dict[str, Any]:
-    return {
+@router.get(
+    "/health",
+    response_model=Health,
+    response_model_exclude_none=True,
+    summary="Liveness and the mode the server runs in; ?deep=true: readiness per check",
+)
+def health(
+    request: Request,
+    container: ContainerDep,
+    deep: Annotated[
+        bool, Query(description="Also probe each store and the Telegram credentials")
+    ] = False,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {
         "status": "healthy",
         "mode": container.mode,
         "storage": container.settings.storage_backend,
         "version": API_VERSION,
     }
+    if not deep:
+        return body
+    checks = _deep_checks(request, container)
+    ready = all(c["status"] != "error" for c in checks)
+    body.update(status="ready" if ready else "not_ready", checks=checks)
+    return body
+
+
+def _deep_checks(request: Request, container: Any) -> list[dict[str, str]]:
+    from tgscraper.readiness import run_checks
+
+    with _deep_lock:
+        cached = getattr(request.app.state, "readiness", None)
+        if cached is not None and time.monotonic() - cached[0] < _DEEP_TTL:
+            result: list[dict[str, str]] = cached[1]
+            return result
+        result = [asdict(c) for c in run_checks(container)]
+        request.app.state.readiness = (time.monotonic(), result)
+        return result
 
 
 app = create_app([router])

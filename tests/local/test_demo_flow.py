@@ -110,3 +110,36 @@ def test_logins_survive_a_demo_restart(sim: SimulatedTelegram, tmp_path: Path) -
     assert restore_logins(fresh_sim, stores.sessions) == 1
     again = _app(fresh_sim, tmp_path)
     assert again.get("/api/v3/folders", headers=USER).status_code == 200
+
+
+def test_logins_survive_a_demo_restart_in_aws_mode(aws_settings: Settings) -> None:
+    """DynamoDB holds the login; the restarted simulator forgot the key. The same
+    username works without logging in again (the key is restored on first use)."""
+    sim = SimulatedTelegram.demo()
+    container = Container(aws_settings, client_factory=demo_client_factory(sim), mode="demo")
+    client = TestClient(create_local_app(aws_settings, container, simulator=sim))
+    token = _login(client)
+    assert client.get(f"/api/v3/auth/qr/{token}").json()["status"] == "success"
+    before = client.get("/api/v3/folders", headers=USER)
+    assert before.status_code == 200
+
+    fresh_sim = SimulatedTelegram.demo()  # a new process: the simulator forgot every key
+    restarted = Container(aws_settings, client_factory=demo_client_factory(fresh_sim), mode="demo")
+    again = TestClient(create_local_app(aws_settings, restarted, simulator=fresh_sim))
+    after = again.get("/api/v3/folders", headers=USER)
+    assert after.status_code == 200, after.text
+    assert after.json() == before.json()
+    found = again.get("/api/v3/search/dialogs", params={"q": "a"}, headers=USER)
+    assert found.status_code == 200 and found.json()["total"] > 0
+
+
+def test_a_restart_restores_only_stored_logins_not_any_key(aws_settings: Settings) -> None:
+    """A user that never logged in stays 401 after a restart; a fresh QR login still
+    needs the phone's approval (restoring never authorizes a key nobody stored)."""
+    fresh_sim = SimulatedTelegram.demo()
+    container = Container(aws_settings, client_factory=demo_client_factory(fresh_sim), mode="demo")
+    client = TestClient(create_local_app(aws_settings, container, simulator=fresh_sim))
+    assert client.get("/api/v3/folders", headers=USER).status_code == 401
+    token = client.post("/api/v3/auth/qr", json={"username": "demo_user"}).json()["token"]
+    for _ in range(2):
+        assert client.get(f"/api/v3/auth/qr/{token}").json()["status"] == "pending"

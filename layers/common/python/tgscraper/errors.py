@@ -6,6 +6,8 @@ translates them into `{"detail": ...}` responses.
 
 from __future__ import annotations
 
+from tgscraper.storage.ports import StorageError
+
 
 class ServiceError(Exception):
     """Base class: `detail` is safe to show to the client."""
@@ -49,3 +51,15 @@ class RateLimited(ServiceError):
 
 class TelegramUnavailable(ServiceError):
     status_code = 502
+
+
+class StorageMisconfigured(ServiceError, StorageError):
+    """The storage backend is configured wrongly (no region, a missing table or bucket,
+    credentials rejected, access denied): retrying cannot help, so this is a 500 naming
+    what to fix, never the retryable 503 of a storage outage.
+
+    A ServiceError first (the API and the SSE error frame answer its status and detail),
+    and a StorageError too, so code that guards against a failed store write still does.
+    """
+
+    status_code = 500

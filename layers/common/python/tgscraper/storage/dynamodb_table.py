@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any
 
-from tgscraper.storage.aws_clients import ClientFactory, LazyClient
+from tgscraper.storage.aws_clients import ClientFactory, LazyClient, storage_failure
 from tgscraper.storage.ports import (
     TTL_ATTRIBUTE,
     ConditionFailed,
@@ -49,10 +49,14 @@ def _from_dynamo(value: Any) -> Any:
 
 
 class DynamoItemTable(ItemTable):
-    def __init__(self, table_name: str, client_factory: ClientFactory) -> None:
+    def __init__(
+        self, table_name: str, client_factory: ClientFactory, *, env: str | None = None
+    ) -> None:
+        """env: the variable naming the table, quoted in configuration errors."""
         from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
         self.table_name = table_name
+        self._env = env
         self._lazy = LazyClient(client_factory)
         self._ser = TypeSerializer()
         self._de = TypeDeserializer()
@@ -203,9 +207,12 @@ class DynamoItemTable(ItemTable):
             code = exc.response.get("Error", {}).get("Code", "")
             if code == "ConditionalCheckFailedException":
                 raise ConditionFailed(code) from exc
-            raise StorageError(f"DynamoDB {op} failed: {code}") from exc
-        except BotoCoreError as exc:
-            raise StorageError(f"DynamoDB {op} failed: {type(exc).__name__}") from exc
+            raise self._failure(op, exc) from exc
+        except BotoCoreError as exc:  # no region / credentials, endpoint unreachable
+            raise self._failure(op, exc) from exc
+
+    def _failure(self, op: str, exc: Exception) -> StorageError:
+        return storage_failure(exc, op, f"DynamoDB table '{self.table_name}'", self._env)
 
     @staticmethod
     def _key(pk: str, sk: str) -> dict[str, Any]:

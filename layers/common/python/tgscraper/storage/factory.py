@@ -43,22 +43,41 @@ def build_embedded_stores(settings: Settings) -> Stores:
 def build_aws_stores(
     settings: Settings, client_factory: Callable[[str], Callable[[], Any]] | None = None
 ) -> Stores:
-    from tgscraper.storage.aws_clients import boto3_client_factory
+    from tgscraper.storage.aws_clients import (
+        NO_REGION,
+        aws_region,
+        boto3_client_factory,
+        log_once,
+    )
     from tgscraper.storage.dynamodb_table import DynamoItemTable
     from tgscraper.storage.item_sessions import ItemTableSessionStore
     from tgscraper.storage.s3_blobs import S3BlobStore
 
     make = client_factory or (lambda svc: boto3_client_factory(svc, settings.aws_endpoint_url))
+    if client_factory is None and aws_region() is None and not _config_file_region():
+        # Logged at the first use of the stores (a cold start), before any request fails.
+        log_once(NO_REGION)
     dynamo = make("dynamodb")
+
+    def table(name: str, env: str) -> DynamoItemTable:
+        return DynamoItemTable(name, dynamo, env=env)
+
     return Stores(
-        sessions=ItemTableSessionStore(DynamoItemTable(settings.sessions_table, dynamo)),
+        sessions=ItemTableSessionStore(table(settings.sessions_table, "SESSIONS_TABLE")),
         # A table of its own: functions that take the lease need no delete right on logins.
-        leases=DynamoItemTable(settings.leases_table, dynamo),
-        qr=DynamoItemTable(settings.qr_table, dynamo),
-        messages=DynamoItemTable(settings.messages_table, dynamo),
-        media=DynamoItemTable(settings.media_table, dynamo),
-        blobs=S3BlobStore(settings.media_bucket, make("s3")),
+        leases=table(settings.leases_table, "LEASES_TABLE"),
+        qr=table(settings.qr_table, "QR_TABLE"),
+        messages=table(settings.messages_table, "MESSAGES_TABLE"),
+        media=table(settings.media_table, "MEDIA_TABLE"),
+        blobs=S3BlobStore(settings.media_bucket, make("s3"), env="MEDIA_BUCKET"),
     )
+
+
+def _config_file_region() -> str | None:
+    import boto3
+
+    region: str | None = boto3.session.Session().region_name  # ~/.aws/config, AWS_PROFILE
+    return region
 
 
 def build_stores(settings: Settings) -> Stores:

@@ -8,21 +8,21 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
-from tgscraper.storage.aws_clients import ClientFactory, LazyClient
+from tgscraper.errors import StorageMisconfigured
+from tgscraper.storage.aws_clients import ClientFactory, LazyClient, log_once, storage_failure
 from tgscraper.storage.ports import BlobStore, BlobWriter, StorageError
 
 PART_SIZE = 8 * 1024 * 1024
 CHUNK = 256 * 1024
 
 
-def _s3_error(op: str, exc: Exception) -> StorageError:
-    code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
-    return StorageError(f"S3 {op} failed: {code}")
+def _s3_error(op: str, exc: Exception, bucket: str, env: str | None) -> StorageError:
+    return storage_failure(exc, op, f"S3 bucket '{bucket}'", env)
 
 
 class _MultipartWriter(BlobWriter):
-    def __init__(self, client: Any, bucket: str, key: str) -> None:
-        self._client, self._bucket, self._key = client, bucket, key
+    def __init__(self, client: Any, bucket: str, key: str, env: str | None) -> None:
+        self._client, self._bucket, self._key, self._env = client, bucket, key, env
         self._buffer = bytearray()
         self._parts: list[dict[str, Any]] = []
         self._upload_id: str | None = None
@@ -47,7 +47,7 @@ class _MultipartWriter(BlobWriter):
                 Body=body,
             )
         except Exception as exc:
-            raise _s3_error("upload_part", exc) from exc
+            raise _s3_error("upload_part", exc, self._bucket, self._env) from exc
         self._parts.append({"ETag": resp["ETag"], "PartNumber": number})
 
     def commit(self) -> None:
@@ -70,7 +70,7 @@ class _MultipartWriter(BlobWriter):
         except StorageError:
             raise
         except Exception as exc:
-            raise _s3_error("commit", exc) from exc
+            raise _s3_error("commit", exc, self._bucket, self._env) from exc
 
     def abort(self) -> None:
         self._buffer.clear()
@@ -89,8 +89,12 @@ def _chunks(body: Any) -> Iterator[bytes]:
 
 
 class S3BlobStore(BlobStore):
-    def __init__(self, bucket: str, client_factory: ClientFactory) -> None:
+    def __init__(
+        self, bucket: str, client_factory: ClientFactory, *, env: str | None = None
+    ) -> None:
+        """env: the variable naming the bucket, quoted in configuration errors."""
         self.bucket = bucket
+        self._env = env
         self._lazy = LazyClient(client_factory)
 
     @property
@@ -98,15 +102,28 @@ class S3BlobStore(BlobStore):
         return self._lazy.client
 
     def size(self, key: str) -> int | None:
-        from botocore.exceptions import ClientError
-
         try:
             resp = self._client.head_object(Bucket=self.bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code in ("404", "NoSuchKey", "NotFound"):
                 return None
-            raise _s3_error("head_object", exc) from exc
+            raise _s3_error("head_object", exc, self.bucket, self._env) from exc
         return int(resp["ContentLength"])
+
+    def check(self) -> None:
+        # HeadBucket (s3:ListBucket): a HEAD of a missing object cannot tell a missing
+        # bucket from a missing key (both 404).
+        try:
+            self._client.head_bucket(Bucket=self.bucket)
+        except Exception as exc:
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code")
+            if code in ("404", "NotFound"):  # HEAD answers carry no error code
+                check = f" (check {self._env})" if self._env else ""
+                message = f"S3 bucket '{self.bucket}' does not exist{check}"
+                log_once(message)
+                raise StorageMisconfigured(message) from exc
+            raise _s3_error("head_bucket", exc, self.bucket, self._env) from exc
 
     def read(self, key: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
         # GetObject is sent now, not on the first next(): a failure is raised to the
@@ -117,17 +134,17 @@ class S3BlobStore(BlobStore):
         try:
             body = self._client.get_object(**kwargs)["Body"]
         except Exception as exc:
-            raise _s3_error("get_object", exc) from exc
+            raise _s3_error("get_object", exc, self.bucket, self._env) from exc
         return _chunks(body)
 
     def open_writer(self, key: str) -> BlobWriter:
-        return _MultipartWriter(self._client, self.bucket, key)
+        return _MultipartWriter(self._client, self.bucket, key, self._env)
 
     def delete(self, key: str) -> None:
         try:
             self._client.delete_object(Bucket=self.bucket, Key=key)
         except Exception as exc:
-            raise _s3_error("delete_object", exc) from exc
+            raise _s3_error("delete_object", exc, self.bucket, self._env) from exc
 
     def presigned_url(
         self,
