@@ -26,6 +26,7 @@ from .faults import Faults
 from .keys import ServerKey
 
 DCS = (1, 2, 3, 4, 5)
+ENTRY_DC = 2
 
 
 class DcListener:
@@ -141,9 +142,9 @@ class NetServer:
 
     @property
     def home(self) -> tuple[int, str, int]:
-        """(DC id, host, port) of the account's home DC: what ``TELEGRAM_SERVER`` names."""
-        dc = self.sim.home_dc
-        return dc, self.host, self.dcs[dc].port
+        """(DC id, host, port) where new logins start (DC 2, as Telethon's default): what
+        ``TELEGRAM_SERVER`` names. An account living elsewhere migrates from there."""
+        return ENTRY_DC, self.host, self.dcs[ENTRY_DC].port
 
     @property
     def public_key_pem(self) -> str:

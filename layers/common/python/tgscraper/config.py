@@ -34,6 +34,12 @@ class Settings:
     telegram_api_id_param: str | None = None
     telegram_api_hash_param: str | None = None
     api_key: str | None = None
+    # -- Telegram network: server, RSA key, test DCs, proxy (docs/telegram-network.md) --
+    telegram_server: str | None = None  # "DC@host:port", e.g. "2@127.0.0.1:4430"
+    telegram_rsa_key: str | None = None  # path to the server's PKCS#1 public key PEM
+    telegram_test_servers: bool = False
+    telegram_proxy: str | None = None  # socks5:// / http:// URL or MTProxy host:port:secret
+    demo_transport: str = "inprocess"  # demo mode: "inprocess" or "tcp" (real MTProto)
 
     @property
     def demo_mode(self) -> bool:
@@ -63,6 +69,12 @@ class Settings:
             telegram_api_id_param=_env("TELEGRAM_API_ID_PARAM") or None,
             telegram_api_hash_param=_env("TELEGRAM_API_HASH_PARAM") or None,
             api_key=_env("API_KEY") or None,
+            # -- Telegram network (docs/telegram-network.md) --
+            telegram_server=_env("TELEGRAM_SERVER") or None,
+            telegram_rsa_key=_env("TELEGRAM_RSA_KEY") or None,
+            telegram_test_servers=_env("TELEGRAM_TEST_SERVERS").lower() in ("1", "true", "yes"),
+            telegram_proxy=_env("TELEGRAM_PROXY") or None,
+            demo_transport=_env("DEMO_TRANSPORT", "inprocess").lower(),
         )
 
 
