@@ -59,7 +59,7 @@ class DcListener:
         return self.server.faults.of(self.dc_id).stall
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self.server.connects[self.dc_id] += 1
+        self.server.connects["proxy" if self.is_proxy else self.dc_id] += 1
         conn = Connection(self, reader, writer)
         self.connections.add(conn)
         try:
@@ -128,7 +128,7 @@ class NetServer:
         self.dcs = {dc: DcListener(self, dc) for dc in DCS}
         self.proxy = DcListener(self, sim.home_dc, is_proxy=True) if proxy_secret else None
         self.faults = Faults(self)
-        self.connects: Counter[int] = Counter()  # accepted TCP connections per DC
+        self.connects: Counter[int | str] = Counter()  # accepted per DC (and "proxy")
         #: What went over the wire: gzip_packed, bad_server_salt, pong, auth_key_created, ...
         self.stats: Counter[str] = Counter()
         self._keys: dict[int, AuthKey] = {}
