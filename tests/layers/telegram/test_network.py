@@ -185,3 +185,17 @@ async def test_socks5_and_http_proxy_settings(
         await _qr_login_through(net, net_server, dc_id=4)
     assert seen and set(seen) == {scheme}
     assert len(seen) >= 2  # the DC 4 connection went through the proxy too
+
+
+def test_settings_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TELEGRAM_SERVER", "2@127.0.0.1:4430")
+    monkeypatch.setenv("TELEGRAM_RSA_KEY", "/etc/tg/server.pem")
+    monkeypatch.setenv("TELEGRAM_TEST_SERVERS", "TRUE")
+    monkeypatch.setenv("TELEGRAM_PROXY", "socks5://127.0.0.1:1080")
+    monkeypatch.setenv("DEMO_TRANSPORT", "TCP")
+    settings = Settings.from_env()
+    assert settings.telegram_server == "2@127.0.0.1:4430"
+    assert settings.telegram_rsa_key == "/etc/tg/server.pem"
+    assert settings.telegram_test_servers is True
+    assert settings.telegram_proxy == "socks5://127.0.0.1:1080"
+    assert settings.demo_transport == "tcp"

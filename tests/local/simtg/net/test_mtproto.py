@@ -143,3 +143,37 @@ async def test_push_update_reaches_a_waiting_client(
         assert (await asyncio.wait_for(waiter, 15)).id == world.me.id
     finally:
         await client.disconnect()
+
+
+async def test_sim_disconnect_control_drops_the_tcp_connection(
+    client: TelegramClient, server: NetServer, sim: SimulatedTelegram, world: World
+) -> None:
+    dialog = max(world.dialogs, key=lambda d: d.message_count)
+    before = server.connects[2]
+    sim.disconnect_after("GetHistoryRequest", 0)
+    # Telethon reconnects on its own and re-sends the request on the new connection.
+    msgs = await asyncio.wait_for(client.get_messages(dialog.peer_id, limit=5), 30)
+    assert [m.id for m in msgs] == [m.id for m in world.messages(dialog.peer_id)[::-1][:5]]
+    assert server.connects[2] == before + 1
+
+
+async def test_strict_key_sharing_sees_tcp_connections(
+    server: NetServer, sim: SimulatedTelegram
+) -> None:
+    from telethon.errors import AuthKeyDuplicatedError
+
+    sim.strict_key_sharing = True
+    session = server.authorized_session()
+    first = server.client(session)
+    await first.connect()
+    twin = server.authorized_session()
+    twin.auth_key = session.auth_key  # the same key from a second connection
+    second = server.client(twin)
+    try:
+        assert await first.get_me() is not None
+        with pytest.raises(AuthKeyDuplicatedError):
+            await second.connect()
+            await second.get_me()
+    finally:
+        await first.disconnect()
+        await second.disconnect()
