@@ -7,7 +7,7 @@ connections and to new ones, until ``recover()``:
 | call | on the wire |
 |---|---|
 | ``close_after(n)`` | a connection is closed once it sent ``n`` bytes (0: at accept) |
-| ``garbage(size=64)`` | the first answer becomes ``size`` random bytes, then a close |
+| ``garbage(size=64)`` | answers become ``size`` random bytes, then a close (or not) |
 | ``stall()`` | connections are accepted and read, never answered |
 | ``slow(bytes_per_second)`` | answers trickle out at that rate |
 | ``refuse()`` | the DC stops listening (connection refused); live connections stay |
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 class DcFaults:
     close_after: int | None = None
     garbage: int | None = None
+    garbage_then_close: bool = True
     stall: bool = False
     bytes_per_second: float | None = None
 
@@ -50,9 +51,11 @@ class Faults:
             self.of(d).close_after = n_bytes
         self.server.call(self.server.enforce_limits)
 
-    def garbage(self, size: int = 64, *, dc: int | None = None) -> None:
+    def garbage(self, size: int = 64, *, close: bool = True, dc: int | None = None) -> None:
+        """``close=False``: the connection stays open after the garbage (the client may
+        read a random length and wait for bytes that never come)."""
         for d in self._targets(dc):
-            self.of(d).garbage = size
+            self.of(d).garbage, self.of(d).garbage_then_close = size, close
 
     def stall(self, *, dc: int | None = None) -> None:
         for d in self._targets(dc):

@@ -85,7 +85,8 @@ class DcListener:
             if faults.garbage is not None:
                 writer.write(os.urandom(faults.garbage))
                 await writer.drain()
-                conn.close(abort=False)
+                if faults.garbage_then_close:
+                    conn.close(abort=False)
                 continue
             limit = faults.close_after
             if limit is not None and conn.sent_bytes + len(data) >= limit:

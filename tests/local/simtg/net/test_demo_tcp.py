@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from local.app import build_container, create_local_app
-from local.demo import _demo_servers, tcp_client_factory
+from local.demo import _demo_servers, repoint_sessions, restore_logins, tcp_client_factory
 from local.simtg import SimulatedTelegram
 from local.simtg.net import NetServer, serve
 from tgscraper.config import Settings
@@ -125,3 +125,19 @@ def test_runner_with_demo_transport_tcp(tmp_path: Path) -> None:
 def test_unknown_demo_transport_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="DEMO_TRANSPORT"):
         build_container(Settings(data_dir=tmp_path, demo_transport="carrier-pigeon"))
+
+
+def test_logins_survive_a_tcp_demo_restart(tmp_path: Path) -> None:
+    with serve(SimulatedTelegram.demo()) as first:
+        client = _app(first, tmp_path)
+        token = _login(client)
+        assert client.get(f"/api/v3/auth/qr/{token}").json()["status"] == "success"
+    # A new process: new ports, a simulator that forgot every key.
+    with serve(SimulatedTelegram.demo()) as second:
+        sessions = Container(Settings(data_dir=tmp_path)).stores.sessions
+        repoint_sessions(sessions, second)
+        assert restore_logins(second.sim, sessions) == 1
+        stored = sessions.load("demo_user")
+        assert stored is not None and stored.port == second.dcs[stored.dc_id].port
+        again = _app(second, tmp_path)
+        assert again.get("/api/v3/folders", headers=USER).status_code == 200

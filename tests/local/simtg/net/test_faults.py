@@ -166,3 +166,13 @@ async def test_real_client_connect_fails_on_a_stalled_server(server: NetServer) 
         await asyncio.wait_for(client.connect(), 3)
     await client.disconnect()
     assert server.connects[2] == 1 and server.stats["auth_key_created"] == 0
+
+
+def test_garbage_without_close_keeps_the_connection_open(server: NetServer) -> None:
+    server.faults.garbage(16, close=False)
+    with _connect(server) as sock:
+        sock.sendall(_req_pq())
+        first = sock.recv(64)
+        sock.sendall(_req_pq()[len(_INTERMEDIATE) :])  # the tag only starts a connection
+        second = sock.recv(64)
+    assert len(first) == 16 and len(second) == 16 and first != second
