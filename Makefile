@@ -6,7 +6,7 @@ export PYTHONPATH := layers/common/python:.
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 
-.PHONY: run test lint typecheck cfn-lint pytest bench clean
+.PHONY: run test lint typecheck cfn-lint pytest bench clean e2e-tcp
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -55,3 +55,8 @@ bench: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+## The suite's real-network part alone: the simulated Telegram over MTProto on TCP
+## (demo flow, history, files, QR login with DC migration and 2FA, faults, settings)
+e2e-tcp: $(DEV_STAMP)
+	$(PY) -m pytest tests/local/simtg/net tests/layers/telegram/test_network.py

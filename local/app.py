@@ -35,7 +35,18 @@ def build_container(settings: Settings) -> Container:
         "DEMO MODE: TELEGRAM_API_ID/TELEGRAM_API_HASH are not set, serving the simulated "
         "Telegram (no real account is used)"
     )
-    container = Container(settings, client_factory=demo_client_factory(), mode="demo")
+    if settings.demo_transport == "tcp":
+        from local.demo import repoint_sessions, start_demo_server, tcp_client_factory
+
+        server = start_demo_server(demo_simulator())
+        container = Container(settings, client_factory=tcp_client_factory(server), mode="demo")
+        repoint_sessions(container.stores.sessions, server)
+    elif settings.demo_transport == "inprocess":
+        container = Container(settings, client_factory=demo_client_factory(), mode="demo")
+    else:
+        raise ValueError(
+            f"DEMO_TRANSPORT must be 'inprocess' or 'tcp', not {settings.demo_transport!r}"
+        )
     restored = restore_logins(demo_simulator(), container.stores.sessions)
     if restored:
         log.info("demo mode: %d stored login(s) restored", restored)

@@ -9,10 +9,13 @@ with curl.
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
 import os
 import threading
-from typing import Annotated, Any
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel, Field
@@ -21,6 +24,7 @@ from telethon.sessions import Session
 
 from local.simtg import SimulatedTelegram
 from local.simtg.accounts import KeyState
+from local.simtg.server import DEFAULT_API_HASH, DEFAULT_API_ID
 from tgscraper.api.deps import ContainerDep
 from tgscraper.api.openapi import error_responses
 from tgscraper.auth.service import AuthService
@@ -30,8 +34,12 @@ from tgscraper.identity import is_valid_username
 from tgscraper.storage.file_sessions import TelethonFileSessionStore
 from tgscraper.storage.ports import StorageError
 from tgscraper.storage.sessions import SessionStore, SessionUnreadable
-from tgscraper.telegram.clients import ClientFactory
+from tgscraper.telegram.clients import ClientFactory, real_client_factory
+from tgscraper.telegram.network import Network, Server
 from tgscraper.telegram.session import StoreSession
+
+if TYPE_CHECKING:
+    from local.simtg.net import NetServer
 
 log = logging.getLogger("tgscraper.demo")
 
@@ -131,6 +139,40 @@ def _restore_stored_key(sim: SimulatedTelegram, session: Session) -> None:
     if key not in sim.auth.keys:
         sim.auth.keys[key] = KeyState(key, session.dc_id, user_id=sim.world.me.id)
         log.info("demo mode: restored the stored login of %s", session.username)
+
+
+def tcp_client_factory(server: NetServer) -> ClientFactory:
+    """Real clients over real MTProto to the TCP server, configured exactly as
+    TELEGRAM_SERVER + TELEGRAM_RSA_KEY would (tgscraper.telegram.network)."""
+    network = Network(server=Server(*server.home), rsa_key_pem=server.public_key_pem)
+    return real_client_factory(DEFAULT_API_ID, DEFAULT_API_HASH, network)
+
+
+_demo_servers = contextlib.ExitStack()
+atexit.register(_demo_servers.close)
+
+
+def start_demo_server(sim: SimulatedTelegram) -> NetServer:
+    """DEMO_TRANSPORT=tcp: the simulator on 127.0.0.1 ports, in a thread of this process."""
+    from local.simtg.net import serve
+
+    server: NetServer = _demo_servers.enter_context(serve(sim))
+    log.warning("demo mode over TCP: simulated Telegram DCs on %s", server.addresses)
+    return server
+
+
+def repoint_sessions(sessions: SessionStore, server: NetServer) -> None:
+    """Stored demo sessions name the ports of an earlier run: point them at this one."""
+    if not isinstance(sessions, TelethonFileSessionStore) or not sessions.directory.is_dir():
+        return
+    for path in sessions.directory.glob("*.session"):
+        try:
+            record = sessions.load(path.stem)
+        except (SessionUnreadable, StorageError):
+            continue  # warned by the store; that user gets 401 until a new login
+        if record is not None and record.dc_id in server.dcs:
+            port = server.dcs[record.dc_id].port
+            sessions.save(path.stem, replace(record, server_address=server.host, port=port))
 
 
 def restore_logins(sim: SimulatedTelegram, sessions: SessionStore) -> int:

@@ -20,14 +20,16 @@ DC_IPS = {
 }
 
 
-def config(this_dc: int) -> T.Config:
+def config(this_dc: int, addresses: dict[int, tuple[str, int]] | None = None) -> T.Config:
+    """``addresses``: DC id -> (host, port) of a real server (local.simtg.net)."""
+    dcs = addresses or {dc: (ip, 443) for dc, ip in DC_IPS.items()}
     now = datetime.now(UTC).replace(microsecond=0)
     return T.Config(
         date=now,
         expires=now + timedelta(hours=1),
         test_mode=False,
         this_dc=this_dc,
-        dc_options=[T.DcOption(dc, ip, 443) for dc, ip in DC_IPS.items()],
+        dc_options=[T.DcOption(dc, ip, port) for dc, (ip, port) in dcs.items()],
         dc_txt_domain_name="apv3.stel.com",
         chat_size_max=200,
         megagroup_size_max=200_000,
@@ -59,7 +61,8 @@ def config(this_dc: int) -> T.Config:
 
 @handles(F.help.GetConfigRequest, auth=False)
 def get_config(ctx: Ctx, req: Any) -> T.Config:
-    return config(ctx.dc_id)
+    # A TCP connection (local.simtg.net) knows the ports its server listens on.
+    return config(ctx.dc_id, getattr(ctx.sender, "dc_addresses", None))
 
 
 @handles(F.help.GetNearestDcRequest, auth=False)

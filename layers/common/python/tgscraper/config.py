@@ -47,6 +47,12 @@ class Settings:
     # -- data on disk (embedded store sweep) --
     sweep_interval: float = 60.0
     """Seconds between sweeps of the embedded store (0: only at start)."""
+    # -- Telegram network: server, RSA key, test DCs, proxy (docs/telegram-network.md) --
+    telegram_server: str | None = None  # "DC@host:port", e.g. "2@127.0.0.1:4430"
+    telegram_rsa_key: str | None = None  # path to the server's PKCS#1 public key PEM
+    telegram_test_servers: bool = False
+    telegram_proxy: str | None = None  # socks5:// / http:// URL or MTProxy host:port:secret
+    demo_transport: str = "inprocess"  # demo mode: "inprocess" or "tcp" (real MTProto)
 
     @property
     def demo_mode(self) -> bool:
@@ -78,6 +84,12 @@ class Settings:
             api_key=_env("API_KEY") or None,
             # -- data on disk (embedded store sweep) --
             sweep_interval=_seconds(_env("SWEEP_INTERVAL"), cls.sweep_interval),
+            # -- Telegram network (docs/telegram-network.md) --
+            telegram_server=_env("TELEGRAM_SERVER") or None,
+            telegram_rsa_key=_env("TELEGRAM_RSA_KEY") or None,
+            telegram_test_servers=_env("TELEGRAM_TEST_SERVERS").lower() in ("1", "true", "yes"),
+            telegram_proxy=_env("TELEGRAM_PROXY") or None,
+            demo_transport=_env("DEMO_TRANSPORT", "inprocess").lower(),
         )
 
 

@@ -46,6 +46,8 @@ class Container:
         factory = self._client_factory
         if factory is None:
             from tgscraper.telegram.credentials import resolve_credentials
+            from tgscraper.telegram.network import Network
 
-            factory = real_client_factory(*resolve_credentials(self.settings))
+            network = Network.from_settings(self.settings)
+            factory = real_client_factory(*resolve_credentials(self.settings), network)
         return ClientProvider(self.stores.sessions, factory, leases=self.stores.leases)

@@ -31,14 +31,20 @@ from tgscraper.errors import RateLimited, TelegramUnavailable, Unauthorized
 from tgscraper.storage.ports import ItemTable
 from tgscraper.storage.sessions import SessionStore
 from tgscraper.telegram.lease import DEFAULT_WAIT, Lease
+from tgscraper.telegram.network import Network
 from tgscraper.telegram.session import StoreSession
 
 ClientFactory = Callable[[Session], TelegramClient]
 
 
-def real_client_factory(api_id: int, api_hash: str) -> ClientFactory:
+def real_client_factory(
+    api_id: int, api_hash: str, network: Network | None = None
+) -> ClientFactory:
+    """`network`: the configured server/proxy (tgscraper.telegram.network)."""
+    net = network or Network()
+
     def make(session: Session) -> TelegramClient:
-        return TelegramClient(session, api_id, api_hash, receive_updates=False)
+        return net.client(session, api_id, api_hash, receive_updates=False)
 
     return make
 
