@@ -46,3 +46,29 @@ bench: $(DEV_STAMP)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+
+# -- checkov (its own venv: its pins clash with the runtime's boto3) ------------------------
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q -r requirements-checkov.txt
+	touch $@
+
+.PHONY: checkov deploy destroy
+
+## checkov over template.yaml; every skipped check, with its reason, is in .checkov.yaml
+checkov: $(CHECKOV_STAMP)
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+
+test: checkov
+
+# -- deploy / destroy (docs/deploy.md); ARGS="--dry-run" prints the steps, touches nothing --
+## Create missing SSM parameters (prompting), sam build, sam deploy, print the API URL
+deploy: $(RUNTIME_STAMP)
+	PYTHON=$(PY) bash deploy/deploy.sh $(ARGS)
+
+## sam delete, then say what was retained and how to remove it
+destroy: $(RUNTIME_STAMP)
+	PYTHON=$(PY) bash deploy/destroy.sh $(ARGS)
