@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# make deploy [ARGS="..."]: create the missing SSM parameters (prompting), sam build,
+# make deploy [ARGS="..."]: sam build, create the missing SSM parameters (prompting),
 # sam deploy, then print the API URL and a first curl. docs/deploy.md explains each step.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,10 +46,11 @@ deploy_args=("${target[@]}")
 [ -n "$overrides" ] && deploy_args+=(--parameter-overrides "$overrides")
 [ "$guided" -eq 1 ] && deploy_args+=(--guided)
 
-echo "== 1/4 SSM parameters (created only when missing; secrets are not echoed)"
-run "$PYTHON" -m deploy.ssm ensure "${target[@]}"
-echo "== 2/4 build"
+# Build first: it needs no AWS access, so a build problem shows before any prompt.
+echo "== 1/4 build"
 run sam build
+echo "== 2/4 SSM parameters (created only when missing; secrets are not echoed)"
+run "$PYTHON" -m deploy.ssm ensure "${target[@]}"
 echo "== 3/4 deploy"
 run sam deploy "${deploy_args[@]}"
 echo "== 4/4 outputs"

@@ -68,3 +68,21 @@ def _section(text: str, name: str) -> str:
     body = text.split(f"\n{name}:\n", 1)[1]
     end = re.search(r"^\S", body, flags=re.MULTILINE)
     return body if end is None else body[: end.start()]
+
+
+def explain_aws_failure(exc: Exception) -> str | None:
+    """A one-line reason for the usual first-deploy failures, or None (re-raise)."""
+    from botocore import exceptions as bx
+
+    if isinstance(exc, bx.NoCredentialsError | bx.PartialCredentialsError):
+        return "no AWS credentials: run `aws configure` (or set AWS_PROFILE) first"
+    if isinstance(exc, bx.NoRegionError):
+        return "no AWS region: pass --region or set it in samconfig.toml"
+    if isinstance(exc, bx.ProfileNotFound):
+        return f"AWS profile not found: {exc}"
+    if isinstance(exc, bx.ClientError):
+        error = exc.response.get("Error", {})
+        return f"AWS refused: {error.get('Code', '?')}: {error.get('Message', exc)}"
+    if isinstance(exc, bx.EndpointConnectionError):
+        return f"cannot reach AWS: {exc}"
+    return None

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from deploy.settings import Target, parameter_defaults, target
+from deploy.settings import Target, explain_aws_failure, parameter_defaults, target
 
 MIN_KEY_LENGTH = 20
 """As the authorizer (functions/authorizer/authorizer_app.py): shorter keys are ignored."""
@@ -155,7 +155,14 @@ def main(argv: list[str] | None = None) -> int:
     add_target_arguments(sub.add_parser("ensure", help="create the missing parameters"))
     args = parser.parse_args(argv)
     where = target(args.stack_name, args.region, args.profile)
-    ensure(client(where), where)
+    try:
+        ensure(client(where), where)
+    except Exception as exc:
+        reason = explain_aws_failure(exc)
+        if reason is None:
+            raise
+        print(f"SSM parameters not checked: {reason}", file=sys.stderr)
+        return 1
     return 0
 
 

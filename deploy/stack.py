@@ -16,7 +16,13 @@ import shlex
 import sys
 from typing import Any
 
-from deploy.settings import Target, parameter_defaults, retained_resources, target
+from deploy.settings import (
+    Target,
+    explain_aws_failure,
+    parameter_defaults,
+    retained_resources,
+    target,
+)
 from deploy.ssm import SPECS, add_target_arguments, key_file
 
 _REMOVE = {
@@ -95,11 +101,18 @@ def main(argv: list[str] | None = None) -> int:
     kept.add_argument("--offline", action="store_true", help="from the template alone")
     args = parser.parse_args(argv)
     where = target(args.stack_name, args.region, args.profile)
-    if args.command == "outputs":
-        print_outputs(_session(where).client("cloudformation"), where)
-    else:
-        cfn = None if args.offline else _session(where).client("cloudformation")
-        retained(cfn, where)
+    try:
+        if args.command == "outputs":
+            print_outputs(_session(where).client("cloudformation"), where)
+        else:
+            cfn = None if args.offline else _session(where).client("cloudformation")
+            retained(cfn, where)
+    except Exception as exc:
+        reason = explain_aws_failure(exc)
+        if reason is None:
+            raise
+        print(f"stack {where.stack_name}: {reason}", file=sys.stderr)
+        return 1
     return 0
 
 

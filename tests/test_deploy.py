@@ -11,6 +11,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -206,11 +207,9 @@ def test_deploy_dry_run_prints_every_step_with_the_chosen_target() -> None:
     )
     assert out.returncode == 0, out.stderr
     steps = [line for line in out.stdout.splitlines() if line.startswith("+ ")]
-    assert [s.split()[1:4] for s in steps][1:3] == [
-        ["sam", "build"],
-        ["sam", "deploy", "--stack-name"],
-    ]
-    assert "-m deploy.ssm ensure --stack-name tg-prod --region eu-west-1" in steps[0]
+    assert steps[0] == "+ sam build"
+    assert "-m deploy.ssm ensure --stack-name tg-prod --region eu-west-1" in steps[1]
+    assert steps[2].startswith("+ sam deploy --stack-name tg-prod --region eu-west-1")
     assert steps[2].endswith("--region eu-west-1 --parameter-overrides LogLevel=DEBUG")
     assert "-m deploy.stack outputs --stack-name tg-prod" in steps[3]
 
@@ -241,3 +240,26 @@ def test_without_sam_the_scripts_stop_before_touching_anything(tmp_path: Path) -
     out = _script("deploy.sh", path=str(bin_dir))
     assert out.returncode == 1 and "SAM CLI" in out.stderr
     assert out.stdout == "", "no step ran"
+
+
+def test_without_credentials_the_ssm_step_says_so_in_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "PYTHONPATH"}
+    env.update(
+        PYTHONPATH=str(ROOT),
+        HOME=str(tmp_path),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        # Never ask the instance metadata address for credentials from a test.
+        AWS_EC2_METADATA_DISABLED="true",
+    )
+    out = subprocess.run(
+        [sys.executable, "-m", "deploy.ssm", "ensure", "--region", "us-east-1"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert out.returncode == 1
+    assert "no AWS credentials" in out.stderr and "Traceback" not in out.stderr
