@@ -57,8 +57,7 @@ def lambda_logs(monkeypatch: pytest.MonkeyPatch) -> Iterator[io.StringIO]:
     observability.reset_logging()
     observability.setup_logging(stream=buffer)
     yield buffer
-    observability.reset_logging()
-    observability.setup_logging()  # back to text (tests are not on Lambda)
+    observability.reset_logging()  # back to the test process's plain logging
 
 
 def _lines(buffer: io.StringIO) -> list[dict[str, Any]]:

@@ -52,8 +52,12 @@ def setup_logging(stream: IO[str] | None = None) -> None:
     """Apply LOG_LEVEL to the tgscraper loggers and, where JSON is wanted, give them one
     JSON handler (idempotent: every handler module calls this at import)."""
     root = logging.getLogger(LOGGER)
-    root.setLevel(log_level())
-    if not json_wanted() or _state["handler"] is not None:
+    wanted = json_wanted()
+    # Unset outside Lambda, the level stays the root logger's (the local runner's
+    # basicConfig, pytest's caplog).
+    if wanted or "LOG_LEVEL" in os.environ:
+        root.setLevel(log_level())
+    if not wanted or _state["handler"] is not None:
         return
     # Deferred: the local runner never pays for it; ~10-15 ms on a cold Lambda.
     from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
@@ -75,6 +79,7 @@ def reset_logging() -> None:
     if handler is not None:
         root.removeHandler(handler)
     root.propagate = True
+    root.setLevel(logging.NOTSET)
     _state.update(handler=None, cold=True)
 
 
