@@ -260,3 +260,20 @@ def test_every_skipped_checkov_check_has_its_reason_in_one_place() -> None:
     assert len({c for c, _ in skips}) == len(skips)
     # ...and nowhere else: no inline suppression in the template.
     assert "checkov" not in TEMPLATE.read_text().lower()
+
+
+def test_sam_clis_own_guided_check_finds_no_unauthenticated_resource() -> None:
+    """The check `sam deploy --guided` runs before its "has no authentication" prompt,
+    on this template, with streaming off (the default) and on."""
+    auth_utils = pytest.importorskip(
+        "samcli.commands.deploy.auth_utils", reason="aws-sam-cli is not installed here"
+    )
+    from samcli.lib.providers.sam_stack_provider import SamLocalStackProvider
+
+    for streaming in ("false", "true"):
+        stacks, _ = SamLocalStackProvider.get_stacks(
+            str(TEMPLATE), parameter_overrides={"HistoryStreaming": streaming}
+        )
+        checked = auth_utils.auth_per_resource(stacks)
+        assert checked, "the check saw the functions"
+        assert [name for name, ok in checked if not ok] == [], streaming
