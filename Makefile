@@ -60,3 +60,29 @@ clean:
 ## (demo flow, history, files, QR login with DC migration and 2FA, faults, settings)
 e2e-tcp: $(DEV_STAMP)
 	$(PY) -m pytest tests/local/simtg/net tests/layers/telegram/test_network.py
+
+# -- checkov (its own venv: its pins clash with the runtime's boto3) ------------------------
+CHECKOV_VENV := $(VENV)/checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
+
+$(CHECKOV_STAMP): requirements-checkov.txt
+	python3 -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/pip install -q -r requirements-checkov.txt
+	touch $@
+
+.PHONY: checkov deploy destroy
+
+## checkov over template.yaml; every skipped check, with its reason, is in .checkov.yaml
+checkov: $(CHECKOV_STAMP)
+	BC_SKIP_MAPPING=TRUE $(CHECKOV_VENV)/bin/checkov --config-file .checkov.yaml
+
+test: checkov
+
+# -- deploy / destroy (docs/deploy.md); ARGS="--dry-run" prints the steps, touches nothing --
+## Create missing SSM parameters (prompting), sam build, sam deploy, print the API URL
+deploy: $(RUNTIME_STAMP)
+	PYTHON=$(PY) bash deploy/deploy.sh $(ARGS)
+
+## sam delete, then say what was retained and how to remove it
+destroy: $(RUNTIME_STAMP)
+	PYTHON=$(PY) bash deploy/destroy.sh $(ARGS)

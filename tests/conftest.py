@@ -20,6 +20,9 @@ os.environ.update(
     AWS_REGION="us-east-1",
 )
 os.environ.pop("AWS_ENDPOINT_URL", None)
+# Tests that pose as Lambda (AWS_LAMBDA_FUNCTION_NAME) must not switch the whole
+# process to JSON logs; tests/test_observability.py turns JSON on where it checks it.
+os.environ["LOG_FORMAT"] = "text"
 os.environ.pop("TELEGRAM_API_ID", None)
 os.environ.pop("TELEGRAM_API_HASH", None)
 

@@ -307,14 +307,16 @@ def test_the_sessions_write_allow_list_covers_what_the_entity_cache_writes(
 
 # -- storage -------------------------------------------------------------------------------
 @pytest.mark.parametrize("table", TABLES)
-def test_tables_have_ttl_point_in_time_recovery_and_encryption(table: str) -> None:
+def test_tables_have_ttl_and_encryption_and_pitr_only_for_logins(table: str) -> None:
     props = RESOURCES[table]["Properties"]
     assert props["KeySchema"] == [
         {"AttributeName": "pk", "KeyType": "HASH"},
         {"AttributeName": "sk", "KeyType": "RANGE"},
     ]
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
-    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    # Point-in-time recovery costs per GB-month: only the logins cannot be re-made.
+    pitr = props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled")
+    assert bool(pitr) == (table == "SessionsTable")
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["BillingMode"] == "PAY_PER_REQUEST"
 
@@ -400,9 +402,9 @@ def test_streaming_history_variant_is_optional_and_guarded_by_the_app_key() -> N
     assert fn["Condition"] == "StreamHistory"
     assert T["Conditions"]["StreamHistory"] == {"Equals": [{"Ref": "HistoryStreaming"}, "true"]}
     assert T["Parameters"]["HistoryStreaming"]["Default"] == "false"
-    props = fn["Properties"]
-    assert props["FunctionUrlConfig"]["InvokeMode"] == "RESPONSE_STREAM"
-    env = props["Environment"]["Variables"]
+    url = RESOURCES["HistoryStreamUrl"]
+    assert url["Properties"]["InvokeMode"] == "RESPONSE_STREAM"
+    env = fn["Properties"]["Environment"]["Variables"]
     assert env["AWS_LAMBDA_EXEC_WRAPPER"] == "/opt/bootstrap"
     assert env["AWS_LWA_INVOKE_MODE"] == "response_stream"
     # A Function URL bypasses the authorizer: the app's X-API-Key guard takes over.

@@ -21,6 +21,7 @@ from tgscraper.auth.page import LOGIN_PAGE_HEADERS, login_page_html
 from tgscraper.auth.qr_image import qr_svg
 from tgscraper.errors import NotFound
 from tgscraper.identity import USERNAME_PATTERN
+from tgscraper.observability import lambda_handler
 
 router = APIRouter(tags=["auth"])
 
@@ -122,4 +123,5 @@ def login_page() -> HTMLResponse:
 
 
 app = create_app([router])
-handler = Mangum(app, lifespan="off")
+# JSON log lines carrying the request id (tgscraper.observability).
+handler = lambda_handler(Mangum(app, lifespan="off"))

@@ -23,7 +23,17 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 log = logging.getLogger("tgscraper.authorizer")
-log.setLevel(os.environ.get("LOG_LEVEL", "INFO"))
+
+
+def _level(name: str) -> str:
+    """LOG_LEVEL as the layer's functions read it: any case, WARN accepted, unknown = INFO
+    (a typo in a parameter must not fail every import, i.e. every request)."""
+    value = name.strip().upper()
+    value = {"WARN": "WARNING"}.get(value, value)
+    return value if value in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL") else "INFO"
+
+
+log.setLevel(_level(os.environ.get("LOG_LEVEL", "INFO")))
 
 HEADER = "x-api-key"
 CACHE_SECONDS = 300.0

@@ -17,6 +17,7 @@ from tgscraper.api.openapi import error_responses
 from tgscraper.dialogs.model import DialogType
 from tgscraper.dialogs.query import MAX_LIMIT, Match, Order, SearchParams, SortKey
 from tgscraper.dialogs.service import DialogService
+from tgscraper.observability import lambda_handler
 
 router = APIRouter(prefix=API_PREFIX, tags=["dialogs"])
 
@@ -142,4 +143,5 @@ async def list_folders(
 
 
 app = create_app([router])
-handler = Mangum(app, lifespan="off")
+# JSON log lines carrying the request id (tgscraper.observability).
+handler = lambda_handler(Mangum(app, lifespan="off"))

@@ -27,6 +27,7 @@ from tgscraper.files.headers import (
     safe_filename,
 )
 from tgscraper.files.ranges import RangeNotSatisfiable, parse_range
+from tgscraper.observability import lambda_handler
 
 router = APIRouter(tags=["files"])
 
@@ -98,4 +99,5 @@ async def get_file(
 
 
 app = create_app([router])
-handler = Mangum(app, lifespan="off")
+# JSON log lines carrying the request id (tgscraper.observability).
+handler = lambda_handler(Mangum(app, lifespan="off"))

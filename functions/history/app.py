@@ -27,6 +27,7 @@ from tgscraper.history.dates import (
 from tgscraper.history.events_schema import SSE_EVENT
 from tgscraper.history.limits import Budget
 from tgscraper.history.service import HistoryQuery, open_history
+from tgscraper.observability import lambda_handler
 
 router = APIRouter(tags=["history"])
 
@@ -83,4 +84,5 @@ async def history(
 
 
 app = create_app([router])
-handler = Mangum(app, lifespan="off")
+# JSON log lines carrying the request id (tgscraper.observability).
+handler = lambda_handler(Mangum(app, lifespan="off"))

@@ -19,6 +19,7 @@ from pydantic import BaseModel
 
 from tgscraper.api.app_factory import API_VERSION, create_app
 from tgscraper.api.deps import ContainerDep
+from tgscraper.observability import lambda_handler
 
 router = APIRouter(tags=["info"])
 
@@ -118,4 +119,5 @@ def _deep_checks(request: Request, container: Any) -> list[dict[str, str]]:
 
 
 app = create_app([router])
-handler = Mangum(app, lifespan="off")
+# JSON log lines carrying the request id (tgscraper.observability).
+handler = lambda_handler(Mangum(app, lifespan="off"))

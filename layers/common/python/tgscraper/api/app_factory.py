@@ -11,6 +11,7 @@ from tgscraper.api.api_key import ApiKeyMiddleware
 from tgscraper.api.errors import install_error_handlers
 from tgscraper.api.openapi import install_openapi
 from tgscraper.container import Container
+from tgscraper.observability import setup_logging
 
 API_PREFIX = "/api/v3"
 API_VERSION = "3.0.0"
@@ -22,6 +23,7 @@ def create_app(
     container: Container | None = None,
     title: str = "Telegram Scraper API",
 ) -> FastAPI:
+    setup_logging()  # LOG_LEVEL, and JSON lines on Lambda (idempotent)
     app = FastAPI(
         title=title,
         version=API_VERSION,

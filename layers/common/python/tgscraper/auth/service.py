@@ -50,6 +50,7 @@ from tgscraper.errors import (
     TelegramUnavailable,
 )
 from tgscraper.identity import validate_username
+from tgscraper.observability import flood_wait
 from tgscraper.storage.ports import ConditionFailed, StorageError
 from tgscraper.storage.sessions import EntityRow, SessionRecord, SessionStore
 from tgscraper.telegram.clients import ClientFactory
@@ -182,6 +183,7 @@ def save_login(sessions: SessionStore, username: str, record: SessionRecord, use
 
 
 def _flood(exc: tg_errors.FloodWaitError) -> RateLimited:
+    flood_wait(exc.seconds, "login")
     return RateLimited("Telegram asks to wait before the next login step", exc.seconds)
 
 

@@ -24,6 +24,7 @@ from telethon import TelegramClient, errors, utils
 from telethon.tl import functions, types
 
 from tgscraper.dialogs.model import DialogRecord, DialogType, FolderRecord, preview
+from tgscraper.observability import flood_wait
 
 log = logging.getLogger("tgscraper.dialogs")
 
@@ -241,6 +242,7 @@ async def fetch_details(
                 else:
                     out.participants[rec.id] = await _participants(client, rec)
             except errors.FloodWaitError as exc:
+                flood_wait(exc.seconds, f"dialog {kind} of {rec.id}")
                 stop.set()
                 out.flood_wait = max(out.flood_wait or 0, int(exc.seconds) or 1)
 

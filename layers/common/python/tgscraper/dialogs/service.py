@@ -26,6 +26,7 @@ from tgscraper.dialogs.model import DialogRecord, Snapshot, to_public
 from tgscraper.dialogs.query import SearchParams, order
 from tgscraper.dialogs.settings import DialogSettings
 from tgscraper.errors import RateLimited, ServiceError, TelegramUnavailable, Unauthorized
+from tgscraper.observability import flood_wait
 
 if TYPE_CHECKING:
     from tgscraper.container import Container
@@ -136,13 +137,9 @@ class DialogService:
                 records = await loader.list_dialogs(client)
                 folders = await loader.list_folders(client, records)
         except errors.FloodWaitError as exc:
+            flood_wait(exc.seconds, f"listing dialogs of {username}")
             if cached is not None:
-                log.warning(
-                    "FLOOD_WAIT %ss listing dialogs of %s: serving the cache from %s",
-                    exc.seconds,
-                    username,
-                    cached.fetched_at,
-                )
+                log.warning("serving %s the cached dialogs from %s", username, cached.fetched_at)
                 return cached
             raise RateLimited(
                 f"Telegram asked to wait {exc.seconds} s before listing dialogs again",

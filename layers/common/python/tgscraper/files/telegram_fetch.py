@@ -18,6 +18,7 @@ from telethon import TelegramClient, errors, types
 
 from tgscraper.errors import NotFound, RateLimited, TelegramUnavailable, Unauthorized
 from tgscraper.media.index import MediaEntry
+from tgscraper.observability import flood_wait
 from tgscraper.storage.ports import BlobStore, BlobWriter
 from tgscraper.telegram.clients import ClientProvider
 
@@ -150,6 +151,7 @@ async def download_to_store(provider: ClientProvider, entry: MediaEntry, blobs: 
         async with provider.client(entry.owner) as client:
             return await _with_fresh_references(client, entry, blobs)
     except errors.FloodWaitError as exc:
+        flood_wait(exc.seconds, f"download of {entry.uuid}")
         raise RateLimited(
             f"Telegram rate limit: retry in {exc.seconds} seconds", retry_after=exc.seconds
         ) from exc

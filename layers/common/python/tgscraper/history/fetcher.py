@@ -29,6 +29,7 @@ from tgscraper.errors import (
     Unauthorized,
 )
 from tgscraper.history.record import MessageRecord, to_record
+from tgscraper.observability import flood_wait
 
 PAGE_SIZE = 100
 """Telegram's maximum for messages.getHistory."""
@@ -48,6 +49,7 @@ def translate(exc: BaseException, dialog_id: int) -> ServiceError:
         return exc
     if isinstance(exc, errors.FloodWaitError | errors.FloodPremiumWaitError):
         seconds = int(getattr(exc, "seconds", 0) or 0)
+        flood_wait(seconds, f"history of dialog {dialog_id}")
         return RateLimited(
             f"Telegram rate limit (FLOOD_WAIT): retry in {seconds} seconds", max(seconds, 1)
         )

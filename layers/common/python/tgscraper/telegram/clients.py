@@ -28,6 +28,7 @@ from telethon.errors import FloodWaitError
 from telethon.sessions import Session
 
 from tgscraper.errors import RateLimited, TelegramUnavailable, Unauthorized
+from tgscraper.observability import flood_wait
 from tgscraper.storage.ports import ItemTable
 from tgscraper.storage.sessions import SessionStore
 from tgscraper.telegram.lease import DEFAULT_WAIT, Lease
@@ -57,6 +58,7 @@ async def _connect(client: TelegramClient) -> None:
     try:
         await client.connect()
     except FloodWaitError as exc:
+        flood_wait(exc.seconds, "connecting")
         await client.disconnect()
         raise RateLimited(
             f"Telegram rate limit (FLOOD_WAIT) while connecting: retry in {exc.seconds} seconds",

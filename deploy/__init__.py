@@ -1,0 +1,1 @@
+"""Deploy and teardown helpers for `make deploy` / `make destroy` (docs/deploy.md)."""
