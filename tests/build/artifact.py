@@ -128,4 +128,4 @@ def tree_size(path: Path) -> int:
 
 
 def mib(n: int) -> str:
-    return f"{n / 1024 / 1024:.1f} MiB"
+    return f"{n / 1024:.0f} KiB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MiB"

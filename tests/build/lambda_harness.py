@@ -29,6 +29,7 @@ import importlib
 import json
 import os
 import sys
+import traceback
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode
@@ -103,7 +104,7 @@ def body_of(response: dict[str, Any]) -> Any:
     content = base64.b64decode(raw) if response.get("isBase64Encoded") else raw.encode()
     headers = {k.lower(): v for k, v in (response.get("headers") or {}).items()}
     if headers.get("content-type", "").startswith("application/json"):
-        return json.loads(content)
+        return json.loads(content) if content else {}
     if headers.get("content-type", "").startswith(("text/", "image/svg")):
         return content.decode()
     return content
@@ -176,6 +177,7 @@ def _replay_all() -> None:
             step(state)
         except Exception as exc:
             failed(step.__name__, "?", exc)
+            traceback.print_exc()
 
 
 def _authorizer(state: dict[str, Any]) -> None:
@@ -294,8 +296,18 @@ def _auth(state: dict[str, Any]) -> None:
         (done.get("status") == "success", f"status {done.get('status')!r}, want success"),
     )  # fmt: skip
 
-    r = call("auth_start_qr.json")
+    # A second account's pending login, cancelled before anyone scans it.
+    state["wire"](module)
+    second = event("auth_start_qr.json")
+    second["body"] = json.dumps({"username": "jane_roe"})
+    r = invoke(handler, second)
     other = body_of(r).get("token", "")
+    check(
+        "auth_start_qr.json (second account)", fn, r,
+        (r["statusCode"] == 200 and bool(other), f"status {r['statusCode']}, want a token"),
+    )  # fmt: skip
+    if not other:
+        return
     r = call("auth_cancel_qr.json", **{EVENT_TOKEN: other})
     check(
         "auth_cancel_qr.json", fn, r,

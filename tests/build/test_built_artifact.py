@@ -203,7 +203,14 @@ def test_every_sample_event_replays_through_the_built_handler(
     assert not bad, json.dumps(bad, indent=1) + "\n" + replay["stderr"][-3000:]
 
 
-def test_handlers_import_only_from_the_build_and_the_runtime(replay: dict[str, Any]) -> None:
+def test_handlers_import_only_from_the_build_and_the_runtime(
+    replay: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with capsys.disabled():
+        print(f"\n[build-check] replayed on {replay['python'].split()[0]}, Lambda's sys.path:")
+        for r in replay["results"]:
+            verdict = "ok" if not r["error"] else f"FAIL {r['error']}"
+            print(f"[build-check]   {r['function']:20} {r['event']:40} {r['status']}  {verdict}")
     assert replay["foreign_modules"] == []
     layer = str(Path(replay["sys_path_tail"][1]))
     for name, origin in replay["layer_origins"].items():
