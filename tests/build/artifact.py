@@ -17,10 +17,15 @@ WORK = REPO / ".aws-sam" / "build-check"
 PY312 = Path(os.environ.get("PYTHON312", "~/.pyenv/versions/3.12.1/bin/python3.12")).expanduser()
 """A real 3.12 interpreter (pyenv shims don't count: sam build resolves python3.12 on PATH)."""
 
-RUNTIME_PINS = ["boto3==1.44.5", "moto[dynamodb,s3,ssm]==5.2.5"]
+RUNTIME_PINS = [
+    "boto3==1.44.5",
+    "moto[dynamodb,s3,ssm]==5.2.5",
+    "flask==3.1.3",
+    "flask-cors==6.0.5",
+]
 """What the check puts where the Lambda runtime's own packages live: boto3/botocore (the
-runtime ships them) and moto for the replay (with its dependencies, none of which is a
-package the handlers import)."""
+runtime ships them) and moto for the replay, with flask for moto's server (none of these
+is a package the handlers import; the replay checks where every module came from)."""
 
 LAMBDA_UNZIPPED_LIMIT = 250 * 1024 * 1024
 """Function code plus all its layers, unzipped (Lambda quotas)."""

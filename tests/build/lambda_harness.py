@@ -410,12 +410,107 @@ def _history_and_files(state: dict[str, Any]) -> None:
     r = invoke(handler, event("files_get.json", **{sample_uuid: uuids[0]}))
     status = r["statusCode"]
     content = body_of(r) if status == 200 else b""
+    location = {k.lower(): v for k, v in r.get("headers", {}).items()}.get("location", "")
     check(
         "files_get.json", fn, r,
         (status in (200, 302, 307), f"status {status}, want 200 or a redirect"),
         (status != 200 or len(content) > 0, "empty file"),
-        (status == 200 or "location" in {k.lower() for k in r.get("headers", {})}, "no Location"),
+        (status == 200 or os.environ["MEDIA_BUCKET"] in location, f"bad Location {location!r}"),
     )  # fmt: skip
+
+
+# ---------------------------------------------------------------- the streaming variant
+def stream_function() -> None:
+    """HistoryStreamFunction as the Lambda Web Adapter starts it: `run.sh` runs a plain
+    `python3` (no layer on its sys.path; boto3 from the runtime) which must serve the
+    history app on AWS_LWA_PORT. AWS is moto's server on loopback (a separate process
+    cannot share the in-process mock)."""
+    import socket
+    import subprocess
+    import tempfile
+    import time
+    import urllib.error
+    import urllib.request
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    fn = "HistoryStreamFunction"
+    name = "history_get.json (streaming function)"
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    proc = None
+    try:
+        host, port = server.get_host_and_port()
+        endpoint = f"http://{host}:{port}"
+        key = "stream-build-check-key-0123456789"
+        boto3.client("ssm", endpoint_url=endpoint).put_parameter(
+            Name=os.environ["API_KEY_PARAM"], Value=key, Type="SecureString"
+        )
+        with socket.socket() as probe:  # a free loopback port for the app
+            probe.bind(("127.0.0.1", 0))
+            app_port = probe.getsockname()[1]
+        bindir = Path(tempfile.mkdtemp())
+        (bindir / "python3").write_text(f'#!/bin/sh\nexec "{sys.executable}" -S "$@"\n')
+        (bindir / "python3").chmod(0o755)
+        task_root = BUILD / fn
+        env = {
+            **os.environ,
+            "PATH": f"{bindir}:/usr/bin:/bin",
+            "PYTHONPATH": CFG["runtime_dir"],  # the runtime's own site-packages (boto3)
+            "LAMBDA_TASK_ROOT": str(task_root),
+            "TGSCRAPER_OPT_DIR": str(LAYER),  # stands for /opt (where Lambda mounts layers)
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_LWA_PORT": str(app_port),
+        }
+        proc = subprocess.Popen(
+            ["sh", str(task_root / "history_stream" / "run.sh")],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                socket.create_connection(("127.0.0.1", app_port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        if proc.poll() is not None or time.monotonic() >= deadline:
+            err = proc.stderr.read() if proc.poll() is not None and proc.stderr else ""
+            tail = err.strip().splitlines()[-1:] or ["no port within 30 s"]
+            failed(name, fn, RuntimeError(f"run.sh did not serve: {tail[0]}"))
+            return
+        url = f"http://127.0.0.1:{app_port}/api/v3/history/-1001234567890"
+
+        def get(headers: dict[str, str]) -> tuple[int, Any]:
+            request = urllib.request.Request(url, headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=10) as resp:
+                    return resp.status, resp.read()
+            except urllib.error.HTTPError as exc:
+                return exc.code, json.loads(exc.read() or b"{}")
+
+        status, body = get({})
+        results.append({
+            "event": name + " without a key", "function": fn, "status": status, "body": None,
+            "error": None if status == 401 and "detail" in body else f"{status} {body}",
+        })  # fmt: skip
+        status, body = get({"X-API-Key": key, "X-Telegram-Username": "nobody_here"})
+        ok = 400 <= status < 500 and isinstance(body, dict) and "detail" in body
+        results.append({
+            "event": name + " unknown account", "function": fn, "status": status, "body": None,
+            "error": None if ok else f"{status} {body!r:.300}",
+        })  # fmt: skip
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        server.stop()
 
 
 # ---------------------------------------------------------------- where modules came from
@@ -442,6 +537,11 @@ def layer_origins() -> dict[str, str]:
 
 
 if __name__ == "__main__":
+    try:
+        stream_function()
+    except Exception as exc:
+        failed("history_get.json (streaming function)", "HistoryStreamFunction", exc)
+        traceback.print_exc()
     replay()
     print(
         json.dumps(
