@@ -138,19 +138,26 @@ def failed(name: str, function: str, exc: BaseException) -> None:
 
 # ---------------------------------------------------------------- the replay
 def replay() -> None:
-    import boto3
     from moto import mock_aws
 
     with mock_aws():
-        for table in CFG["tables"]:
-            boto3.client("dynamodb").create_table(**table["create"])
-            if table.get("ttl"):
-                boto3.client("dynamodb").update_time_to_live(
-                    TableName=table["create"]["TableName"],
-                    TimeToLiveSpecification={"AttributeName": table["ttl"], "Enabled": True},
-                )
-        boto3.client("s3").create_bucket(Bucket=os.environ["MEDIA_BUCKET"])
+        create_resources()
         _replay_all()
+
+
+def create_resources(endpoint: str | None = None) -> None:
+    """The template's tables (passed in by the test, read from template.yaml) and bucket."""
+    import boto3
+
+    dynamodb = boto3.client("dynamodb", endpoint_url=endpoint)
+    for table in CFG["tables"]:
+        dynamodb.create_table(**table["create"])
+        if table.get("ttl"):
+            dynamodb.update_time_to_live(
+                TableName=table["create"]["TableName"],
+                TimeToLiveSpecification={"AttributeName": table["ttl"], "Enabled": True},
+            )
+    boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=os.environ["MEDIA_BUCKET"])
 
 
 def _replay_all() -> None:
@@ -444,6 +451,7 @@ def stream_function() -> None:
         host, port = server.get_host_and_port()
         endpoint = f"http://{host}:{port}"
         key = "stream-build-check-key-0123456789"
+        create_resources(endpoint)
         boto3.client("ssm", endpoint_url=endpoint).put_parameter(
             Name=os.environ["API_KEY_PARAM"], Value=key, Type="SecureString"
         )
