@@ -86,3 +86,41 @@ deploy: $(RUNTIME_STAMP)
 ## sam delete, then say what was retained and how to remove it
 destroy: $(RUNTIME_STAMP)
 	PYTHON=$(PY) bash deploy/destroy.sh $(ARGS)
+
+# ---------------------------------------------------------------- built artifact (docs/build.md)
+PYTHON312 ?= $(HOME)/.pyenv/versions/3.12.1/bin/python3.12
+export PYTHON312
+SAM_VENV := .venv-sam
+SAM_STAMP := $(SAM_VENV)/.installed
+VENV312 := .venv312
+
+.PHONY: build-check sam-build test-py312
+
+# aws-sam-cli in its own venv; `make pytest` needs it for tests/build (which skip, with
+# the reason, where no Python 3.12 exists).
+$(SAM_STAMP): requirements-sam.txt
+	python3 -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install -q --upgrade pip
+	$(SAM_VENV)/bin/pip install -q -r requirements-sam.txt
+	touch $@
+
+pytest: $(SAM_STAMP)
+
+## sam build (the deployable arm64 tree) into .aws-sam/build, Python 3.12 first on PATH
+sam-build: $(SAM_STAMP)
+	PATH="$(dir $(PYTHON312)):$$PATH" SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam build --cached
+
+## Only the built-artifact check: build, sizes, replay of events/ through the built tree
+build-check: $(DEV_STAMP) $(SAM_STAMP)
+	$(PY) -m pytest tests/build -rs
+
+## The whole test suite on Python 3.12 (the template's runtime), in its own venv
+$(VENV312)/.dev-installed: requirements-dev.txt layers/common/requirements.txt
+	@test -x $(PYTHON312) || { echo "no Python 3.12 at $(PYTHON312) (set PYTHON312)"; exit 1; }
+	$(PYTHON312) -m venv $(VENV312)
+	$(VENV312)/bin/python -m pip install -q --upgrade pip
+	$(VENV312)/bin/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+test-py312: $(VENV312)/.dev-installed $(SAM_STAMP)
+	$(VENV312)/bin/python -m pytest

@@ -367,8 +367,11 @@ def test_environment_names_are_the_ones_the_settings_read(monkeypatch: pytest.Mo
 
 def test_the_layer_is_built_from_layers_common_and_every_api_function_uses_it() -> None:
     layer = RESOURCES["CommonLayer"]
-    assert layer["Properties"]["ContentUri"] == "layers/common/"
+    # BuildMethod python3.x copies ContentUri into python/: it must be the folder holding
+    # tgscraper/ (tests/build/ checks the built layer itself).
+    assert layer["Properties"]["ContentUri"] == "layers/common/python/"
     assert (ROOT / "layers/common/requirements.txt").is_file()
+    assert "-r ../requirements.txt" in (ROOT / "layers/common/python/requirements.txt").read_text()
     assert (ROOT / "layers/common/python/tgscraper/__init__.py").is_file()
     for fn in GROUPS.values():
         assert {"Ref": "CommonLayer"} in RESOURCES[fn]["Properties"]["Layers"]

@@ -18,6 +18,25 @@ from pathlib import Path
 FUNCTIONS_DIR = Path(__file__).resolve().parents[1]
 
 
+def use_layers(opt: Path | None = None) -> None:
+    """Give this process the sys.path Lambda gives a handler: the function dir, then the
+    layers' `python/lib/pythonX.Y/site-packages` and `python/` under /opt.
+
+    The runtime builds that path for its own bootstrap only; a `python3` started by run.sh
+    (the Web Adapter's start command) sees neither, so the layer's packages (uvicorn,
+    tgscraper, the pinned boto3) must be put first here. TGSCRAPER_OPT_DIR stands in for
+    /opt in the build check, which cannot mount layers there (docs/build.md).
+    """
+    root = opt or Path(os.environ.get("TGSCRAPER_OPT_DIR") or "/opt")
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    first = [
+        str(FUNCTIONS_DIR),
+        str(root / "python" / "lib" / version / "site-packages"),
+        str(root / "python"),
+    ]
+    sys.path[:] = first + [p for p in sys.path if p not in first]
+
+
 def _ssm_value(name: str) -> str:
     import boto3
 
@@ -43,6 +62,7 @@ def configure(loader: Callable[[str], str] = _ssm_value) -> None:
 
 
 def main() -> None:
+    use_layers()
     configure()
     import uvicorn
 

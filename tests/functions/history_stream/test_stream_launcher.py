@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sys
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -57,3 +58,19 @@ def test_run_script_execs_the_launcher() -> None:
     script = stream_launcher.FUNCTIONS_DIR / "history_stream" / "run.sh"
     assert os.access(script, os.X_OK)
     assert "stream_launcher.py" in script.read_text()
+
+
+def test_layers_come_first_on_the_launchers_path(tmp_path: Path) -> None:
+    """A plain python3 started by run.sh has no /opt/python: the launcher adds Lambda's
+    layer folders itself, before the interpreter's own site-packages (the built-artifact
+    check in tests/build/ starts the real run.sh this way)."""
+    opt = tmp_path
+    stream_launcher.use_layers(opt)
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    assert sys.path[:3] == [
+        str(stream_launcher.FUNCTIONS_DIR),
+        str(opt / "python" / "lib" / version / "site-packages"),
+        str(opt / "python"),
+    ]
+    stream_launcher.use_layers(opt)
+    assert sys.path.count(str(opt / "python")) == 1
