@@ -22,9 +22,8 @@ def _is_loopback(host: str) -> bool:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from local.app import create_local_app
+    from local.server import serve
     from tgscraper.config import get_settings
 
     settings = get_settings()
@@ -36,8 +35,13 @@ def _serve(args: argparse.Namespace) -> int:
         )
         return 2
     app = create_local_app(settings)
-    uvicorn.run(
-        app, host=args.host, port=args.port, log_level=os.environ.get("LOG_LEVEL", "info").lower()
+    # Hardened uvicorn (timeouts, connection cap, shutdown grace): see local/server.py.
+    serve(
+        app,
+        settings,
+        host=args.host,
+        port=args.port,
+        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
     )
     return 0
 

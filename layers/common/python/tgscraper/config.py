@@ -34,6 +34,14 @@ class Settings:
     telegram_api_id_param: str | None = None
     telegram_api_hash_param: str | None = None
     api_key: str | None = None
+    # HTTP hardening (docs/http-hardening.md): request body cap (every app), the SSE
+    # stall bound, and the local runner's connection limits and timeouts (seconds).
+    max_body_bytes: int = 65536
+    sse_stall_seconds: int = 15
+    http_header_timeout: int = 10
+    http_keep_alive_timeout: int = 5
+    http_max_connections: int = 256
+    shutdown_grace_seconds: int = 5
 
     @property
     def demo_mode(self) -> bool:
@@ -63,6 +71,16 @@ class Settings:
             telegram_api_id_param=_env("TELEGRAM_API_ID_PARAM") or None,
             telegram_api_hash_param=_env("TELEGRAM_API_HASH_PARAM") or None,
             api_key=_env("API_KEY") or None,
+            max_body_bytes=int(_env("MAX_BODY_BYTES") or cls.max_body_bytes),
+            sse_stall_seconds=int(_env("SSE_STALL_SECONDS") or cls.sse_stall_seconds),
+            http_header_timeout=int(_env("HTTP_HEADER_TIMEOUT") or cls.http_header_timeout),
+            http_keep_alive_timeout=int(
+                _env("HTTP_KEEP_ALIVE_TIMEOUT") or cls.http_keep_alive_timeout
+            ),
+            http_max_connections=int(_env("HTTP_MAX_CONNECTIONS") or cls.http_max_connections),
+            shutdown_grace_seconds=int(
+                _env("SHUTDOWN_GRACE_SECONDS") or cls.shutdown_grace_seconds
+            ),
         )
 
 
