@@ -110,8 +110,9 @@ def json_detail(status: int, headers: dict[str, str], body: bytes) -> str:
     return parsed["detail"]
 
 
-def fill_cache(stores: Stores, username: str, dialog_id: int, n: int) -> None:
-    """n cached messages (10 s apart from 2020-01-01), covered: served without Telegram."""
+def fill_cache(stores: Stores, username: str, dialog_id: int, n: int) -> str:
+    """n cached messages (10 s apart from 2020-01-01), covered through the whole last
+    day: served without Telegram. Returns the query that selects them all."""
     cache = MessageCache(stores.messages, username, dialog_id)
     batch: list[MessageRecord] = []
     for i in range(1, n + 1):
@@ -122,4 +123,7 @@ def fill_cache(stores: Stores, username: str, dialog_id: int, n: int) -> None:
             cache.put_records(batch)
             batch = []
     cache.put_records(batch)
-    cache.add_coverage(T0, T0 + (n + 1) * 10)
+    last_day = (n * 10) // 86400
+    cache.add_coverage(T0, T0 + (last_day + 1) * 86400 - 1)
+    end = time.strftime("%Y-%m-%d", time.gmtime(T0 + last_day * 86400))
+    return f"start_date=2020-01-01&end_date={end}"
