@@ -55,7 +55,7 @@ def index(request: Request) -> dict[str, Any]:
 
 
 @router.get("/health", response_model=Health, summary="Liveness and the mode the server runs in")
-def health(container: ContainerDep) -> dict[str, Any]:
+async def health(container: ContainerDep) -> dict[str, Any]:
     return {
         "status": "healthy",
         "mode": container.mode,
