@@ -25,9 +25,8 @@ def _is_loopback(host: str) -> bool:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import uvicorn
-
     from local.app import create_local_app
+    from local.server import serve
     from tgscraper.config import get_settings
 
     settings = get_settings()
@@ -42,8 +41,13 @@ def _serve(args: argparse.Namespace) -> int:
     from tgscraper.readiness import log_checks
 
     log_checks(app.state.container)  # configuration errors show at start, not per request
-    uvicorn.run(
-        app, host=args.host, port=args.port, log_level=os.environ.get("LOG_LEVEL", "info").lower()
+    # Hardened uvicorn (timeouts, connection cap, shutdown grace): see local/server.py.
+    serve(
+        app,
+        settings,
+        host=args.host,
+        port=args.port,
+        log_level=os.environ.get("LOG_LEVEL", "info").lower(),
     )
     return 0
 

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 from tgscraper.api.app_factory import API_PREFIX, create_app
 from tgscraper.api.deps import ContainerDep, UsernameDep
 from tgscraper.api.openapi import error_responses
+from tgscraper.api.params import AsciiInt
 from tgscraper.dialogs.model import DialogType
 from tgscraper.dialogs.query import MAX_LIMIT, Match, Order, SearchParams, SortKey
 from tgscraper.dialogs.service import DialogService
@@ -78,10 +79,10 @@ async def search_dialogs(
     type: Annotated[list[DialogType] | None, Query(description="Repeatable")] = None,
     folder: Annotated[str | None, Query(description="Folder name or id")] = None,
     is_archived: bool | None = None,
-    min_messages: Annotated[int | None, Query(ge=0)] = None,
-    max_messages: Annotated[int | None, Query(ge=0)] = None,
-    min_participants: Annotated[int | None, Query(ge=0)] = None,
-    max_participants: Annotated[int | None, Query(ge=0)] = None,
+    min_messages: Annotated[AsciiInt | None, Query(ge=0)] = None,
+    max_messages: Annotated[AsciiInt | None, Query(ge=0)] = None,
+    min_participants: Annotated[AsciiInt | None, Query(ge=0)] = None,
+    max_participants: Annotated[AsciiInt | None, Query(ge=0)] = None,
     last_message_after: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
     last_message_before: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
     created_after: Annotated[str | None, Query(description="YYYY-MM-DD")] = None,
@@ -91,8 +92,8 @@ async def search_dialogs(
     is_verified: bool | None = None,
     sort: SortKey | None = None,
     order: Order = "desc",
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    limit: Annotated[AsciiInt, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[AsciiInt, Query(ge=0)] = 0,
     refresh: Annotated[bool, Query(description=_REFRESH)] = False,
 ) -> dict[str, Any]:
     params = SearchParams.build(

@@ -1,7 +1,7 @@
 """History endpoint: GET /api/v3/history/{dialog_id} as Server-Sent Events.
 
 Transport only: parse the query, open the stream with the history service (which raises
-the pre-stream errors as real statuses), and hand its frames to a StreamingResponse.
+the pre-stream errors as real statuses), and hand its frames to the SSE writer.
 Under Lambda (Mangum buffers the response) the service stops within a size/time budget
 and ends with an `event: continue` frame telling how to resume.
 """
@@ -18,6 +18,7 @@ from starlette.background import BackgroundTask
 from tgscraper.api.app_factory import API_PREFIX, create_app
 from tgscraper.api.deps import ContainerDep, UsernameDep
 from tgscraper.api.openapi import error_responses
+from tgscraper.api.params import AsciiInt
 from tgscraper.history.dates import (
     DEFAULT_CHUNK_SIZE,
     MAX_CHUNK_SIZE,
@@ -27,6 +28,7 @@ from tgscraper.history.dates import (
 from tgscraper.history.events_schema import SSE_EVENT
 from tgscraper.history.limits import Budget
 from tgscraper.history.service import HistoryQuery, open_history
+from tgscraper.history.sse_writer import EventStreamResponse
 from tgscraper.observability import lambda_handler
 
 router = APIRouter(tags=["history"])
@@ -48,7 +50,7 @@ async def history(
     username: UsernameDep,
     dialog_id: Annotated[
         # Telegram ids are 64-bit: a larger number cannot name a dialog (was a 502).
-        int,
+        AsciiInt,
         Path(description="Marked dialog id (-100... channels)", ge=-(2**63), le=2**63 - 1),
     ],
     start_date: Annotated[
@@ -59,14 +61,14 @@ async def history(
         Query(description="YYYY-MM-DD (the whole day) or YYYY-MM-DD HH:MM:SS, UTC (inclusive)"),
     ] = None,
     chunk_size: Annotated[
-        int, Query(description=f"Messages per SSE chunk, 1-{MAX_CHUNK_SIZE}")
+        AsciiInt, Query(description=f"Messages per SSE chunk, 1-{MAX_CHUNK_SIZE}")
     ] = DEFAULT_CHUNK_SIZE,
     force_refresh: Annotated[bool, Query(description="Re-fetch the range from Telegram")] = False,
     after_id: Annotated[
-        int | None,
+        AsciiInt | None,
         Query(description="Continuation: skip messages of the start_date second up to this id"),
     ] = None,
-) -> StreamingResponse:
+) -> EventStreamResponse:
     query = HistoryQuery(
         username=username,
         dialog_id=dialog_id,
@@ -75,9 +77,11 @@ async def history(
         force_refresh=force_refresh,
     )
     stream = await open_history(container, query, Budget.from_env())
-    return StreamingResponse(
+    # The writer stops on a disconnect, a stalled client or a shutdown, yielding to the
+    # event loop between frames (tgscraper.history.sse_writer).
+    return EventStreamResponse(
         stream.frames(),
-        media_type="text/event-stream",
+        stall_seconds=container.settings.sse_stall_seconds,
         headers=_SSE_HEADERS,
         background=BackgroundTask(stream.aclose),
     )

@@ -8,6 +8,7 @@ few seconds so polling stays cheap."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import time
 from dataclasses import asdict
@@ -84,7 +85,7 @@ def index(request: Request) -> dict[str, Any]:
     response_model_exclude_none=True,
     summary="Liveness and the mode the server runs in; ?deep=true: readiness per check",
 )
-def health(
+async def health(
     request: Request,
     container: ContainerDep,
     deep: Annotated[
@@ -99,7 +100,8 @@ def health(
     }
     if not deep:
         return body
-    checks = _deep_checks(request, container)
+    # The probes call the stores (blocking I/O): off the event loop.
+    checks = await asyncio.to_thread(_deep_checks, request, container)
     ready = all(c["status"] != "error" for c in checks)
     body.update(status="ready" if ready else "not_ready", checks=checks)
     return body

@@ -186,13 +186,22 @@ def test_bad_uuids_are_404(warm: TestClient, rig: Rig, value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["../Nope", "' OR 1=1 --", "%", "*", "-1", "99999999999999999999", "<script>", "\x00"]
+    "value", ["../Nope", "' OR 1=1 --", "%", "*", "-1", "9999999999999999999", "<script>", "\x00"]
 )
 def test_unknown_folders_are_404(warm: TestClient, value: str) -> None:
     detail = assert_error(
         warm.get(f"{API}/search/dialogs", headers=USER, params={"folder": value}), 404
     )
     assert "Folder" in detail
+
+
+@pytest.mark.parametrize("value", ["99999999999999999999", "--1", "²", "٣", "0" * 5000])
+def test_malformed_folder_ids_are_400(warm: TestClient, value: str) -> None:
+    """More than 19 digits, or digits that are not ASCII: not an id (tgscraper.numbers)."""
+    detail = assert_error(
+        warm.get(f"{API}/search/dialogs", headers=USER, params={"folder": value}), 400
+    )
+    assert "folder" in detail
 
 
 @pytest.mark.parametrize("value", ["../x", "a" * 5000, "%00", "' OR 1=1 --", "qr#x"])
@@ -238,8 +247,16 @@ def test_bad_search_numbers_and_enums_are_400(warm: TestClient, params: dict[str
 
 
 def test_a_huge_offset_is_an_empty_page(warm: TestClient) -> None:
-    resp = warm.get(f"{API}/search/dialogs", headers=USER, params={"offset": 10**20})
+    resp = warm.get(f"{API}/search/dialogs", headers=USER, params={"offset": 10**18})
     assert resp.status_code == 200 and resp.json()["results"] == []
+
+
+def test_an_offset_beyond_64_bits_is_400(warm: TestClient) -> None:
+    # More than 19 digits is refused unparsed (tgscraper.numbers), like every number.
+    detail = assert_error(
+        warm.get(f"{API}/search/dialogs", headers=USER, params={"offset": 10**20}), 400
+    )
+    assert "offset" in detail
 
 
 @pytest.mark.parametrize(
@@ -338,7 +355,8 @@ def test_a_json_body_sent_as_text_is_400(http: TestClient, rig: Rig) -> None:
     ],
 )
 def test_bad_2fa_bodies_are_4xx(http: TestClient, body: dict[str, Any]) -> None:
-    assert_error(http.post(f"{API}/auth/qr/{'A' * 32}/2fa", json=body), 400, 404)
+    # 413: the 2 MB password is over MAX_BODY_BYTES (tgscraper.api.guards).
+    assert_error(http.post(f"{API}/auth/qr/{'A' * 32}/2fa", json=body), 400, 404, 413)
 
 
 def test_an_oversized_demo_password_is_400(http: TestClient) -> None:

@@ -53,6 +53,14 @@ class Settings:
     telegram_test_servers: bool = False
     telegram_proxy: str | None = None  # socks5:// / http:// URL or MTProxy host:port:secret
     demo_transport: str = "inprocess"  # demo mode: "inprocess" or "tcp" (real MTProto)
+    # HTTP hardening (docs/http-hardening.md): request body cap (every app), the SSE
+    # stall bound, and the local runner's connection limits and timeouts (seconds).
+    max_body_bytes: int = 65536
+    sse_stall_seconds: int = 15
+    http_header_timeout: int = 10
+    http_keep_alive_timeout: int = 5
+    http_max_connections: int = 256
+    shutdown_grace_seconds: int = 5
 
     @property
     def demo_mode(self) -> bool:
@@ -90,6 +98,16 @@ class Settings:
             telegram_test_servers=_env("TELEGRAM_TEST_SERVERS").lower() in ("1", "true", "yes"),
             telegram_proxy=_env("TELEGRAM_PROXY") or None,
             demo_transport=_env("DEMO_TRANSPORT", "inprocess").lower(),
+            max_body_bytes=int(_env("MAX_BODY_BYTES") or cls.max_body_bytes),
+            sse_stall_seconds=int(_env("SSE_STALL_SECONDS") or cls.sse_stall_seconds),
+            http_header_timeout=int(_env("HTTP_HEADER_TIMEOUT") or cls.http_header_timeout),
+            http_keep_alive_timeout=int(
+                _env("HTTP_KEEP_ALIVE_TIMEOUT") or cls.http_keep_alive_timeout
+            ),
+            http_max_connections=int(_env("HTTP_MAX_CONNECTIONS") or cls.http_max_connections),
+            shutdown_grace_seconds=int(
+                _env("SHUTDOWN_GRACE_SECONDS") or cls.shutdown_grace_seconds
+            ),
         )
 
 

@@ -3,12 +3,14 @@ the local runner, so both serve identical routes, errors and OpenAPI."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from fastapi import APIRouter, FastAPI
 
 from tgscraper.api.api_key import ApiKeyMiddleware
 from tgscraper.api.errors import install_error_handlers
+from tgscraper.api.guards import BodyLimit, CrashGuard, HeadAsGet
 from tgscraper.api.openapi import install_openapi
 from tgscraper.container import Container
 from tgscraper.observability import setup_logging
@@ -30,10 +32,18 @@ def create_app(
         description="QR login, dialog search, SSE message history and media downloads.",
     )
     app.state.container = container = container or Container()
+    # Set by the local runner when it shuts down: open SSE streams end at their next
+    # frame (tgscraper.history.sse_writer). A threading.Event: read from any loop.
+    app.state.draining = threading.Event()
     install_error_handlers(app)
     install_openapi(app)
     if container.settings.api_key:
         app.add_middleware(ApiKeyMiddleware, api_key=container.settings.api_key)
+    # Added last = outermost: the crash guard sees every error, the body limit applies
+    # before the key check reads nothing anyway (see tgscraper.api.guards).
+    app.add_middleware(HeadAsGet)
+    app.add_middleware(BodyLimit, max_bytes=container.settings.max_body_bytes)
+    app.add_middleware(CrashGuard)
     for router in routers:
         app.include_router(router)
     return app

@@ -13,7 +13,9 @@ from tgscraper.identity import is_valid_username
 USERNAME_HEADER = "X-Telegram-Username"
 
 
-def get_container(request: Request) -> Container:
+async def get_container(request: Request) -> Container:
+    # async: FastAPI runs a sync dependency in its thread pool, and that hop (waiting for
+    # the GIL while the event loop streams) cost /health tens of ms under an SSE stream.
     container: Container = request.app.state.container
     return container
 

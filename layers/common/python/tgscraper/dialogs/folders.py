@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from tgscraper.dialogs.matching import fold
 from tgscraper.dialogs.model import DialogRecord, FolderRecord
 from tgscraper.errors import NotFound
+from tgscraper.numbers import looks_numeric, parse_int
 
 ALL_CHATS_ID = 0
 ALL_CHATS_TITLE = "All Chats"
@@ -55,12 +56,13 @@ def in_folder(folder: FolderRecord | None, rec: DialogRecord, now: float) -> boo
 def resolve(folders: list[FolderRecord], value: str) -> FolderRecord | None:
     """The folder named by id or title; None for "All Chats"; NotFound otherwise.
 
-    Digits are an id. A title matches case-insensitively; failing that, ignoring emoji and
-    punctuation ("work" finds "Work 💼") when exactly one folder matches that way.
+    Digits are an id (ASCII only: `--1`, `٣` or `²` are a 400, never a title). A title
+    matches case-insensitively; failing that, ignoring emoji and punctuation ("work" finds
+    "Work 💼") when exactly one folder matches that way.
     """
     text = value.strip()
-    if text.lstrip("-").isdigit():
-        folder_id = int(text)
+    if looks_numeric(text):
+        folder_id = parse_int(text, "folder")
         if folder_id == ALL_CHATS_ID:
             return None
         for folder in folders:

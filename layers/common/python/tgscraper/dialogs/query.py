@@ -19,6 +19,7 @@ from typing import Literal
 
 from tgscraper.dialogs.model import DialogRecord, DialogType
 from tgscraper.errors import BadRequest
+from tgscraper.numbers import looks_numeric, parse_int
 
 SortKey = Literal["last_message", "messages", "title", "participants", "unread"]
 Order = Literal["asc", "desc"]
@@ -32,7 +33,8 @@ def _day(value: str | None, name: str) -> int | None:
         return None
     try:
         day = date.fromisoformat(value.strip())
-        if len(value.strip()) != 10:
+        # ASCII digits only: fromisoformat's int() would take other scripts' digits.
+        if len(value.strip()) != 10 or not value.strip().isascii():
             raise ValueError
     except ValueError:
         raise BadRequest(
@@ -92,6 +94,9 @@ class SearchParams:
             **values,  # type: ignore[arg-type]
         )
         params.validate()
+        if params.folder is not None and looks_numeric(params.folder.strip()):
+            # Checked before any Telegram call: a malformed folder id costs nothing.
+            parse_int(params.folder.strip(), "folder")
         return params
 
     def validate(self) -> None:

@@ -12,8 +12,12 @@ import re
 from dataclasses import dataclass
 
 from tgscraper.errors import ServiceError
+from tgscraper.numbers import clamped_uint
 
-_SPEC_RE = re.compile(r"^\s*(\d*)\s*-\s*(\d*)\s*$")
+# ASCII digits only; a bound of any length is read clamped (`clamped_uint`): 5,000
+# nines mean "beyond the end", never int()'s 4,300-digit ValueError.
+_SPEC_RE = re.compile(r"^[ \t]*([0-9]*)[ \t]*-[ \t]*([0-9]*)[ \t]*$", re.ASCII)
+_HUGE = 2**63
 
 
 @dataclass(frozen=True)
@@ -62,16 +66,16 @@ def parse_range(header: str | None, size: int) -> ByteRange | None:
         return None
     first, last = match.groups()
     if first:
-        start = int(first)
-        if last and int(last) < start:
+        start = clamped_uint(first, _HUGE)
+        if last and clamped_uint(last, _HUGE) < start:
             return None  # invalid (last < first): ignored, per RFC 9110
         if start >= size:
             raise RangeNotSatisfiable(size)
-        end = size if not last else min(int(last) + 1, size)
+        end = size if not last else min(clamped_uint(last, _HUGE) + 1, size)
         return ByteRange(start, end, size)
     if not last:
         return None  # "bytes=-" is not a range
-    suffix = int(last)
+    suffix = clamped_uint(last, _HUGE)
     if suffix == 0 or size == 0:
         raise RangeNotSatisfiable(size)
     return ByteRange(max(0, size - suffix), size, size)

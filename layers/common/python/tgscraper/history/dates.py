@@ -19,7 +19,8 @@ DEFAULT_CHUNK_SIZE = 100
 MAX_CHUNK_SIZE = 1000
 """Upper bound of chunk_size: one frame stays well under a few hundred KB."""
 
-_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?$")
+# ASCII digits only (re.ASCII): `\d` alone also matches Arabic-Indic and other digits.
+_DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?$", re.ASCII)
 _MAX_EPOCH = 253402300799  # 9999-12-31 23:59:59
 
 
