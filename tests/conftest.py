@@ -28,7 +28,7 @@ os.environ.pop("TELEGRAM_API_HASH", None)
 
 from moto import mock_aws
 
-from tests.support.aws import aws_test_settings, create_aws_resources
+from tests.support.aws import atomic_dynamodb_writes, aws_test_settings, create_aws_resources
 from tgscraper.config import Settings
 from tgscraper.storage.factory import Stores, build_aws_stores, build_embedded_stores
 
@@ -56,7 +56,7 @@ def _current_event_loop_for_sync_tests(request: pytest.FixtureRequest) -> Iterat
 @pytest.fixture
 def aws_settings(tmp_path: Path) -> Iterator[Settings]:
     """Settings for the AWS adapter set, with moto running and resources created."""
-    with mock_aws():
+    with mock_aws(), atomic_dynamodb_writes():
         settings = aws_test_settings(tmp_path)
         create_aws_resources(settings)
         yield settings

@@ -3,6 +3,10 @@ definitions (key schema, TTL attribute), so tests and template cannot drift apar
 
 from __future__ import annotations
 
+import functools
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +81,36 @@ def create_aws_resources(settings: Settings) -> None:
                 TimeToLiveSpecification={"AttributeName": ttl["AttributeName"], "Enabled": True},
             )
     boto3.client("s3").create_bucket(Bucket=settings.media_bucket)
+
+
+@contextmanager
+def atomic_dynamodb_writes() -> Iterator[None]:
+    """Make moto's in-process DynamoDB honour DynamoDB's per-item write atomicity.
+
+    Real DynamoDB evaluates a ConditionExpression and applies the write atomically; moto's
+    backend reads, checks and writes without a lock, so two threads can both pass the
+    same condition and one update is lost (the concurrent compare-and-set contract test
+    failed about one run in five). One lock around every write method gives the fake the
+    guarantee the real service documents; the adapter's code is unchanged.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    lock = threading.RLock()
+    names = ("put_item", "update_item", "delete_item", "transact_write_items")
+    originals = {name: getattr(DynamoDBBackend, name) for name in names}
+
+    def _locked(original: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(original)
+        def write(*args: Any, **kwargs: Any) -> Any:
+            with lock:
+                return original(*args, **kwargs)
+
+        return write
+
+    for name, original in originals.items():
+        setattr(DynamoDBBackend, name, _locked(original))
+    try:
+        yield
+    finally:
+        for name, original in originals.items():
+            setattr(DynamoDBBackend, name, original)
