@@ -70,5 +70,38 @@ async def sync(container: ContainerDep, username: UsernameDep, dialog_id: Dialog
     return body
 
 
+class Interval(BaseModel):
+    start: str
+    end: str
+
+
+class SyncReport(BaseModel):
+    dialog_id: int
+    covered: list[Interval]
+    messages_cached: int
+    telegram_count: int | None
+    synced: bool
+    kind: str | None
+    pts: int | None
+    last_sync: str | None
+    pts_age_seconds: int | None
+    sync_pending: bool
+    totals: dict[str, int]
+    media_indexed: int
+    media_downloaded: int
+
+
+@router.get(
+    "/sync/{dialog_id}",
+    summary="How complete a dialog's cache is (coverage, counts, pts age, media)",
+    response_model=SyncReport,
+    responses=error_responses(503),
+)
+async def report(container: ContainerDep, username: UsernameDep, dialog_id: DialogId) -> Any:
+    from tgscraper.sync.report import sync_report
+
+    return await sync_report(container, username, dialog_id)
+
+
 app = create_app([router])
 handler = lambda_handler(Mangum(app, lifespan="off"))

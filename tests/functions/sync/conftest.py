@@ -1,5 +1,5 @@
 """Fixtures: the sim (small world + a 450-message channel), alice logged in, and one app
-with the history and sync routers (the two share the cache, as the Lambdas do)."""
+with the history, sync and files routers (they share the cache, as the Lambdas do)."""
 
 from __future__ import annotations
 
@@ -44,6 +44,7 @@ def sim(world: World) -> SimulatedTelegram:
 
 
 def sync_app(settings: Settings, stores: Stores, sim: SimulatedTelegram) -> FastAPI:
+    from functions.files.app import router as files_router
     from functions.history.app import router as history_router
     from functions.sync.app import router as sync_router
 
@@ -55,7 +56,7 @@ def sync_app(settings: Settings, stores: Stores, sim: SimulatedTelegram) -> Fast
         client_factory=lambda session: sim.client(session, receive_updates=False),
         mode="demo",
     )
-    return create_app([history_router, sync_router], container=container)
+    return create_app([history_router, sync_router, files_router], container=container)
 
 
 @pytest.fixture

@@ -186,3 +186,48 @@ def test_bad_input_and_unknown_dialogs(http: TestClient) -> None:
     assert resp.status_code in (400, 422) and "detail" in resp.json()
     resp = http.post("/api/v3/sync/-1001", headers={})
     assert resp.status_code == 401 and "detail" in resp.json()
+
+
+def test_the_report_tells_coverage_counts_pts_age_and_media(
+    http: TestClient, sim: SimulatedTelegram, world: World, big: int
+) -> None:
+    url = f"/api/v3/sync/{big}"
+    empty = http.get(url, headers=H).json()
+    assert empty["covered"] == [] and empty["messages_cached"] == 0 and not empty["synced"]
+    assert empty["pts"] is None and empty["last_sync"] is None and empty["media_indexed"] == 0
+
+    msgs = history(http, big, start_date="2024-01-01", end_date="2024-06-30")
+    fetched = http.get(url, headers=H).json()
+    assert fetched["messages_cached"] == len(msgs) and not fetched["synced"]
+    assert fetched["covered"] == [{"start": "2024-01-01 00:00:00", "end": "2024-06-30 23:59:59"}]
+
+    pts = sync(http, big)["pts"]
+    rep = http.get(url, headers=H).json()
+    # The first sync read the tail after the fetched range up to now.
+    everything = world.messages(big)
+    assert rep["messages_cached"] == len(everything)
+    assert rep["telegram_count"] == world.dialog(big).message_count
+    assert rep["synced"] and rep["kind"] == "channel" and rep["pts"] == pts
+    assert 0 <= rep["pts_age_seconds"] < 3600 and not rep["sync_pending"]
+    assert rep["covered"][0]["start"] == "2024-01-01 00:00:00"
+    assert rep["covered"][-1]["end"] >= rep["last_sync"][:10] >= "2026"
+
+    with_media = [m for m in everything if m.media is not None]
+    assert with_media, "the big channel has media messages"
+    assert rep["media_indexed"] == len(with_media) and rep["media_downloaded"] == 0
+    first = history(http, big, start_date="2024-01-01", end_date="2024-06-30")
+    media_id = next(m["media"]["uuid"] for m in first if m["media"] and m["media"]["uuid"])
+    assert http.get(f"/api/v3/files/{media_id}", headers=H).status_code == 200
+    sim.delete_message(big, everything[0].id)
+    sync(http, big)
+    after = http.get(url, headers=H).json()
+    assert after["media_downloaded"] == 1
+    assert after["messages_cached"] == len(everything) - 1
+    assert after["totals"]["deleted"] == 1 and after["pts"] > pts
+
+
+def test_the_report_rejects_bad_input(http: TestClient) -> None:
+    resp = http.get("/api/v3/sync/abc", headers=H)
+    assert resp.status_code in (400, 422) and "detail" in resp.json()
+    resp = http.get("/api/v3/sync/-1001", headers={})
+    assert resp.status_code == 401 and "detail" in resp.json()
