@@ -231,3 +231,42 @@ def test_the_report_rejects_bad_input(http: TestClient) -> None:
     assert resp.status_code == 400 and "dialog_id" in resp.json()["detail"]
     resp = http.get("/api/v3/sync/-1001", headers={})
     assert resp.status_code == 401 and "detail" in resp.json()
+
+
+@pytest.mark.parametrize("kind", ["channel", "group"])
+def test_history_with_sync_true_syncs_first_with_one_difference_call(
+    http: TestClient, sim: SimulatedTelegram, world: World, kind: str
+) -> None:
+    peer = _dialog(world, kind)
+    before = history(http, peer)
+    sync(http, peer)
+    ids = [m["message_id"] for m in before]
+    sim.reset_requests()
+    # A covered range: the history part needs no request, so every one is the sync's.
+    params = {"sync": "true", "end_date": before[-1]["date"]}
+    resp = http.get(f"/api/v3/history/{peer}", headers=H, params=params)
+    assert resp.status_code == 200 and resp.headers["X-Sync-Complete"] == "true"
+    telethon_own = sim.requests["GetStateRequest"]
+    assert sum(sim.requests[name] for name in DIFF_CALLS) - telethon_own == 1
+    assert sim.requests["GetHistoryRequest"] == 0
+
+    sim.edit_message(peer, ids[0], "edited before a synced read")
+    sim.delete_message(peer, ids[1])
+    got = history(http, peer, sync="true")
+    assert _seen(got) == _expected(world, peer)
+    # Without sync=true the frames are the contract's and no sync header is sent.
+    plain = http.get(f"/api/v3/history/{peer}", headers=H)
+    assert "X-Sync-Complete" not in plain.headers
+
+
+def test_history_sync_true_passes_a_flood_wait_on_as_429(
+    http: TestClient, sim: SimulatedTelegram, big: int
+) -> None:
+    history(http, big)
+    sync(http, big)
+    sim.flood("GetChannelDifferenceRequest", 8, after=0)
+    resp = http.get(f"/api/v3/history/{big}", headers=H, params={"sync": "true"})
+    assert resp.status_code == 429 and resp.headers["Retry-After"] == "8"
+    assert "detail" in resp.json()
+    resp = http.get(f"/api/v3/history/{big}", headers=H, params={"sync": "maybe"})
+    assert resp.status_code == 400 and "sync" in resp.json()["detail"]

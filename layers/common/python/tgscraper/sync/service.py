@@ -61,6 +61,19 @@ def budget_from_env() -> Budget:
     return Budget(seconds if seconds and seconds > 0 else None, messages, time.monotonic())
 
 
+HISTORY_SHARE_SECONDS = 8.0
+"""Under Lambda, `GET /history?sync=true` gives its sync at most this long, so the sync
+and the history's own 20 s budget fit in one 29 s invocation."""
+
+
+def budget_for_history() -> Budget:
+    """The sync budget of `GET /history?sync=true`: SYNC_MAX_* with the time capped."""
+    budget = budget_from_env()
+    if budget.max_seconds is not None:
+        budget.max_seconds = min(budget.max_seconds, HISTORY_SHARE_SECONDS)
+    return budget
+
+
 class _Run:
     """One sync call of one dialog."""
 
