@@ -127,6 +127,13 @@ def running_server(
         server.stop()
 
 
+def demo_dialog_id(username: str) -> str:
+    """The id the demo server gives a dialog of its (seeded, fixed) world, e.g. "sim_archive"."""
+    from local.simtg import demo_world
+
+    return str(next(d.peer_id for d in demo_world().dialogs if d.username == username))
+
+
 def headers(username: str) -> dict[str, str]:
     return {"X-Telegram-Username": username}
 
