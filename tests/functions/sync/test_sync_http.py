@@ -270,3 +270,21 @@ def test_history_sync_true_passes_a_flood_wait_on_as_429(
     assert "detail" in resp.json()
     resp = http.get(f"/api/v3/history/{big}", headers=H, params={"sync": "maybe"})
     assert resp.status_code == 400 and "sync" in resp.json()["detail"]
+
+
+def test_extended_fields_follow_a_sync(
+    http: TestClient, sim: SimulatedTelegram, world: World, big: int
+) -> None:
+    before = history(http, big, fields="extended")
+    sync(http, big)
+    target = before[5]["message_id"]
+    sim.edit_message(big, target, "edited, extended")
+    sim.reset_requests()
+    assert sync(http, big)["edited"] == 1
+    after = history(http, big, fields="extended", end_date=before[-1]["date"])
+    assert sim.requests["GetHistoryRequest"] == 0  # served from the cache the sync wrote
+    edited = next(m for m in after if m["message_id"] == target)
+    assert edited["message"] == "edited, extended" and edited["edit_date"] is not None
+    assert [m for m in after if m["message_id"] != target] == [
+        m for m in before if m["message_id"] != target
+    ]
