@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .showcase import add_showcase
 from .world import World
 
 
@@ -34,4 +35,6 @@ def demo_world(seed: int = 42) -> World:
     )
     world.add_message(big.peer_id, "Full launch video 🚀", date=world.now, media=video)
     world.add_message(big.peer_id, "Raw data (6 MB)", date=world.now, media=doc)
+    # after the archive, so the archive keeps the id README's quickstart shows
+    add_showcase(world)  # every rich message feature (docs/messages.md)
     return world
