@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from ..media import media_bytes
 from ..models import MediaRec
-from . import _av, _documents, _images
+from . import _av, _documents, _images, _text
 from ._layout import Layout, TooSmall
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -58,9 +58,9 @@ def _write(layout: Layout, spec: _Spec) -> None:
     elif mime == XLSX:
         _documents.xlsx(layout, size, spec.date, spec.title)
     elif mime == "text/csv":
-        _documents.csv_table(layout, size, spec.date, spec.key)
+        _text.csv_table(layout, size, spec.date, spec.key)
     elif mime == "text/plain":
-        _documents.plain_text(layout, size, spec.title, spec.key)
+        _text.plain_text(layout, size, spec.title, spec.key)
     elif mime == "video/mp4":
         _av.mp4(layout, size, spec.duration)
     elif mime == "audio/ogg":

@@ -1,17 +1,14 @@
-"""PDF, ZIP (and the OOXML documents that are ZIPs: docx, xlsx), CSV and plain text.
+"""PDF and ZIP (and the OOXML documents that are ZIPs: docx, xlsx).
 
 Padding: an unreferenced PDF stream object; a stored ZIP member (a JPEG photo in an
-archive, an unreferenced media part in a document) whose CRC is computed once; more rows
-of the table or lines of the text, of fixed width, so any window is computed alone.
+archive, an unreferenced media part in a document) whose CRC is computed once.
 """
 
 from __future__ import annotations
 
-import hashlib
 import struct
 import zlib
-from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 
 from ._images import jpeg
 from ._layout import Layout, TooSmall, crc32_of
@@ -216,67 +213,3 @@ def xlsx(layout: Layout, size: int, when: datetime, title: str) -> None:
         ("xl/worksheets/sheet1.xml", sheet),
     ]
     _archive(layout, size, when, members, "xl/media/image1.jpeg")
-
-
-_RowFn = Callable[[int, int], bytes]
-
-# -- text -------------------------------------------------------------------------------
-
-_NOTES = ("ok", "late", "drift", "reset", "spike", "calm")
-_LINES = (
-    "Meeting moved to Thursday",
-    "Reminder: backups run at 02:00",
-    "Release notes for v2.3 are out",
-    "Deploy finished without errors",
-    "Check the attached report",
-    "See you tomorrow",
-)
-
-
-def _rows(
-    layout: Layout, size: int, header: bytes, width: int, row: _RowFn, min_rows: int = 1
-) -> None:
-    """`header`, then fixed-width rows; the last row is stretched by the remainder."""
-    body = size - len(header)
-    count, extra = divmod(body, width)
-    if count < min_rows:
-        raise TooSmall("text")
-    layout.literal(header)
-
-    def read(offset: int, length: int) -> bytes:
-        first = min(count - 1, offset // width)  # the last row is the longer one
-        last = min(count - 1, (offset + length - 1) // width)
-        text = b"".join(row(i, extra if i == count - 1 else 0) for i in range(first, last + 1))
-        start = offset - first * width
-        return text[start : start + length]
-
-    layout.generated(body, read)
-
-
-def _hash(key: str, i: int) -> int:
-    return int.from_bytes(hashlib.blake2b(f"{key}:{i}".encode(), digest_size=8).digest(), "big")
-
-
-def csv_table(layout: Layout, size: int, when: datetime, key: str) -> None:
-    base = int(when.timestamp())
-
-    def row(i: int, extra: int) -> bytes:
-        h = _hash(key, i)
-        stamp = datetime.fromtimestamp(base + 60 * i, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        note = _NOTES[h % len(_NOTES)].ljust(5 + extra, "_")
-        return (
-            f"{i:010d},{stamp},s{h % 97:02d},{(h >> 8) % 1_000_000 / 100:09.2f},{note}\n".encode()
-        )
-
-    width = len(row(0, 0))
-    # Two rows at least: one row is not yet a table to libmagic (nor to a person).
-    _rows(layout, size, b"id,timestamp,sensor,value,note\n", width, row, min_rows=2)
-
-
-def plain_text(layout: Layout, size: int, title: str, key: str) -> None:
-    def row(i: int, extra: int) -> bytes:
-        line = _LINES[_hash(key, i) % len(_LINES)].ljust(32 + extra, ".")
-        return f"{i:010d} {line}\n".encode()
-
-    header = f"{title}\n".encode("ascii", "replace")
-    _rows(layout, size, header, len(row(0, 0)), row)
