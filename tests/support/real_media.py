@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import csv
 import io
+import struct
 import zipfile
+import zlib
 
 import magic
 from mutagen.mp4 import MP4
@@ -45,6 +47,19 @@ def _check_image(data: bytes, media: MediaRec, fmt: str, size: tuple[int, int]) 
         assert hi > lo, "a picture, not a blank"
 
 
+def _check_png_chunks(data: bytes) -> None:
+    """Every chunk's CRC, the padding chunk's too (Pillow skips unknown chunks unread)."""
+    pos, kinds = 8, []
+    while pos < len(data):
+        (length,) = struct.unpack(">I", data[pos : pos + 4])
+        kind, body = data[pos + 4 : pos + 8], data[pos + 8 : pos + 8 + length]
+        (crc,) = struct.unpack(">I", data[pos + 8 + length : pos + 12 + length])
+        assert crc == zlib.crc32(kind + body), kind
+        kinds.append(kind)
+        pos += 12 + length
+    assert pos == len(data) and kinds[-1] == b"IEND"
+
+
 def _check_zip(data: bytes, *, needs: str | None = None) -> zipfile.ZipFile:
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.testzip() is None  # every member's CRC
@@ -61,6 +76,7 @@ def check_real_file(data: bytes, media: MediaRec, *, thumb: bool = False) -> Non
         _check_image(data, media, "JPEG", (320, 180) if thumb else (media.width, media.height))
     elif mime == "image/png":
         _check_image(data, media, "PNG", (media.width, media.height))
+        _check_png_chunks(data)
     elif mime == "image/webp":
         _check_image(data, media, "WEBP", (media.width, media.height))
     elif mime == "application/pdf":

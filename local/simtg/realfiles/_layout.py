@@ -2,7 +2,10 @@
 
 A part is literal bytes, a slice of the file's pseudo-random padding stream, or another
 layout nested inside (a JPEG stored in a ZIP). Reading any window touches only the parts
-it overlaps; the padding is the same SHAKE-256 stream ``media.media_bytes`` always made.
+it overlaps. The padding stream is the first MiB of the file's SHAKE-256 stream
+(``media.media_bytes``), repeated: made once per file, then slicing is all a read costs,
+and a format's checksum over a large padding (ZIP, PNG) runs at zlib's speed instead of
+the hash's (about 8x faster).
 """
 
 from __future__ import annotations
@@ -10,14 +13,31 @@ from __future__ import annotations
 import bisect
 import zlib
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
 from ..media import media_bytes
 
 Reader = Callable[[int, int], bytes]
-_ENDLESS = 1 << 62  # the padding stream never ends; each file draws what it needs
+_PERIOD = 1 << 20  # bytes of the padding stream before it repeats
 
 #: Bytes of padding a format writer reads back in one go (to checksum it).
 _CHUNK = 1 << 20
+
+
+@lru_cache(maxsize=16)  # at most 16 MiB: the files being served right now
+def _period(seed: int, key: str) -> bytes:
+    return media_bytes(seed, key, _PERIOD)
+
+
+def _stream(seed: int, key: str, offset: int, length: int) -> bytes:
+    """Bytes [offset, offset + length) of the endless periodic padding stream."""
+    period, out = _period(seed, key), []
+    while length > 0:
+        pos = offset % _PERIOD
+        piece = period[pos : pos + length]
+        out.append(piece)
+        offset, length = offset + len(piece), length - len(piece)
+    return b"".join(out)
 
 
 class TooSmall(ValueError):
@@ -51,14 +71,14 @@ class Layout:
         self._pad_used += length
 
         def read(off: int, n: int) -> bytes:
-            return media_bytes(self._seed, self._key, _ENDLESS, start + off, min(n, length - off))
+            return _stream(self._seed, self._key, start + off, min(n, length - off))
 
         self._add(length, read)
         return read
 
     def peek_padding(self, length: int) -> bytes:
         """The bytes the next `padding(length)` will hold (a format may checksum them)."""
-        return media_bytes(self._seed, self._key, _ENDLESS, self._pad_used, length)
+        return _stream(self._seed, self._key, self._pad_used, length)
 
     def child(self, name: str) -> Layout:
         """An empty layout with its own padding stream, to nest inside this one."""
