@@ -75,10 +75,11 @@ class Chunker:
 
     def end(self) -> bytes:
         """The `event: end` frame of a complete stream. Its last_id is where the client
-        now is: the last message sent, else the one it resumed after (else null)."""
+        now is: the last message sent, else the one it resumed after (Last-Event-ID or a
+        continuation's after_id, whichever is later; ids grow with the date), else null."""
         last = self.last_id
-        if last is None and self._resume_after:
-            last = self._resume_after
+        if last is None:
+            last = max(self._resume_after, self._range.after_id) or None
         return end_frame(self.total, last)
 
     def continuation(self) -> dict[str, Any]:
