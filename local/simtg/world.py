@@ -92,14 +92,25 @@ class World:
         )
 
     def register_dialog(
-        self, dialog: DialogRec, ctx: ContentContext, count: int, start: datetime, end: datetime
+        self,
+        dialog: DialogRec,
+        ctx: ContentContext,
+        count: int,
+        start: datetime,
+        end: datetime,
+        bursts: tuple[tuple[datetime, datetime, int], ...] = (),
     ) -> DialogRec:
         """Attach a dialog whose history will be generated on first access."""
         dialog._world = self
         self.dialogs.append(dialog)
         self._by_peer[dialog.peer_id] = dialog
         self._contexts[dialog.peer_id] = ctx
-        spec = TimelineSpec(count, dt_to_ts(start), max(dt_to_ts(end), dt_to_ts(start)))
+        spec = TimelineSpec(
+            count,
+            dt_to_ts(start),
+            max(dt_to_ts(end), dt_to_ts(start)),
+            tuple((dt_to_ts(lo), dt_to_ts(hi), n) for lo, hi, n in bursts),
+        )
         self._specs[dialog.peer_id] = spec
         if dialog.kind in COMMON_KINDS and self._common_built:
             self._histories[dialog.peer_id] = self._build_common_late(dialog.peer_id, spec)
@@ -108,8 +119,8 @@ class World:
     def add_dialog(self, kind: DialogKind, messages: int, **options: Any) -> DialogRec:
         """Add a dialog after generation, e.g. a 200k-message channel for benchmarks.
 
-        Options: title, username, participants, created, last_date, archived, muted,
-        unread, creator, verified, media_percent (see ``generator.make_dialog``).
+        Options: title, username, participants, created, last_date, years, archived, muted,
+        unread, creator, verified, media_percent, bursts (see ``generator.make_dialog``).
         """
         from .generator import make_dialog
 
@@ -135,6 +146,10 @@ class World:
                 self._histories[peer_id] = self._build_channel(peer_id)
             hist = self._histories[peer_id]
         return hist
+
+    def is_generated(self, peer_id: int) -> bool:
+        """Whether the dialog's history columns exist yet (they are built on first access)."""
+        return peer_id in self._histories
 
     def messages(self, peer_id: int) -> list[MessageRec]:
         """All messages of a dialog, oldest first (materialises them: tests only)."""
