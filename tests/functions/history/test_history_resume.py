@@ -3,18 +3,43 @@ through HTTP on both adapter sets (a real uvicorn: tests/server/test_sse_resume.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from local.simtg import SimulatedTelegram, World
+from tests.adversarial.rig import new_rig
+from tests.server.live import fill_cache
 from tests.support.history import ALICE, complete, expected_ids, messages_of, parse_sse
+from tgscraper.config import Settings
 from tgscraper.history.events_schema import SSE_EVENT
+from tgscraper.storage.ports import Item, ItemTable
 
 H = {"X-Telegram-Username": ALICE}
 EVER = 2**40
+CACHED = -1009999999997
+"""A dialog that exists only in the cache (fully covered: served without Telegram)."""
+
+
+class _CountingTable:
+    """Counts the cached messages the history service reads from the store."""
+
+    def __init__(self, inner: ItemTable) -> None:
+        self._inner = inner
+        self.rows = 0
+
+    def query(self, pk: str, **kwargs: Any) -> Iterator[Item]:
+        for item in self._inner.query(pk, **kwargs):
+            self.rows += 1
+            yield item
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
 
 
 def stream(http: TestClient, peer: int, last_event_id: str | None = None, **params: Any) -> Any:
@@ -118,3 +143,26 @@ def test_an_empty_last_event_id_means_from_the_start(
     # An EventSource whose last event set an empty id sends none; a blank one is the same.
     events = complete(parse_sse(stream(http, big, " ").text))
     assert ids_of(events) == expected_ids(world, big, 0, EVER)
+
+
+def test_resuming_inside_one_second_of_many_messages_is_exact(
+    http: TestClient, sim: SimulatedTelegram, world: World, big: int
+) -> None:
+    second = datetime(2025, 1, 5, 12, 0, 0, tzinfo=UTC)
+    burst = [sim.add_message(big, f"burst {i}", date=second).id for i in range(6)]
+    for cached in (False, True):  # from Telegram, then from the cache
+        events = parse_sse(stream(http, big, str(burst[2]), start_date="2025-01-05").text)
+        assert ids_of(complete(events, resumed_after=burst[2])) == burst[3:], cached
+
+
+def test_a_cached_resume_starts_near_its_point_not_at_the_start(tmp_path: Path) -> None:
+    total = 20_000
+    rig = new_rig(Settings(storage_backend="embedded", data_dir=tmp_path / "data"))
+    query = fill_cache(rig.raw, ALICE, CACHED, total)
+    counting = _CountingTable(rig.stores.messages)
+    rig.stores = replace(rig.stores, messages=counting)  # type: ignore[arg-type]
+    http = TestClient(rig.app())
+    resp = http.get(f"/api/v3/history/{CACHED}?{query}", headers={**H, "Last-Event-ID": "19990"})
+    assert ids_of(complete(parse_sse(resp.text), resumed_after=19990)) == list(range(19991, 20001))
+    # A few one-item reads to find the point, then the rest: not the 19,990 before it.
+    assert counting.rows < 200, counting.rows

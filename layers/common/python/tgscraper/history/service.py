@@ -201,7 +201,13 @@ class HistoryStream:
     async def _cached(self, seg: Segment) -> AsyncGenerator[bytes, None]:
         rng = self._query.range
         after = rng.after_id if seg.lo == rng.start else 0
-        rows = self._cache.scan(seg.lo, seg.hi, after_id=after)
+        lo = seg.lo
+        if self._query.resume_after:
+            # Jump near the resume point instead of reading (and skipping) all before it.
+            lo = await self._io(self._cache.resume_second, seg.lo, seg.hi, self._query.resume_after)
+            if lo > seg.lo:
+                after = 0
+        rows = self._cache.scan(lo, seg.hi, after_id=after)
         while True:
             batch = await self._io(_take, rows, _CACHE_BATCH)
             for row in batch:
