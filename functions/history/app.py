@@ -81,7 +81,7 @@ async def history(
         Header(
             alias="Last-Event-ID",
             description="Resume: the `id:` of the last chunk received (its last message id); "
-            "the stream continues with the message after it (a browser EventSource sends it "
+            "the stream continues with the message after it (a standard SSE client sends it "
             "by itself when it reconnects)",
         ),
     ] = None,

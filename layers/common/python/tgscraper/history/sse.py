@@ -1,7 +1,7 @@
 """Server-Sent Events framing of the history stream.
 
 - `data: {"messages": [...]}` + `id: <message id>` : one chunk of messages (oldest first);
-  the id is the frame's last message id, so a client (a browser EventSource by itself)
+  the id is the frame's last message id, so a standard SSE client (by itself)
   resumes after it with the standard `Last-Event-ID` request header;
 - `event: end` + `data: {"messages": [], "total": N, "last_id": id|null}` : the stream is
   complete (N messages in this response; last_id: the last message the client now has).
