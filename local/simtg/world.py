@@ -13,7 +13,6 @@ from typing import Any
 
 from .content import ContentContext, decode_media_id, dt_to_ts, hash_int, make_media
 from .history import History
-from .media import media_bytes
 from .models import (
     ChatRec,
     DialogKind,
@@ -25,6 +24,7 @@ from .models import (
     UserRec,
 )
 from .pts import PtsLog
+from .realfiles import file_bytes
 from .timeline import TimelineSpec, channel_columns, common_columns
 
 #: Dialog kinds that share the account-wide message id counter on Telegram.
@@ -174,10 +174,9 @@ class World:
     def media_bytes(
         self, media: MediaRec, offset: int = 0, length: int | None = None, thumb: bool = False
     ) -> bytes:
-        """Bytes of a media file (or of its small photo size when ``thumb``)."""
-        if thumb:
-            return media_bytes(self.seed, f"t{media.id}", media.thumb_size, offset, length)
-        return media_bytes(self.seed, media.key, media.size, offset, length)
+        """Bytes of a media file (or of its small photo size when ``thumb``): a real file
+        of its type and exact size (``realfiles``)."""
+        return file_bytes(self.seed, media, offset, length, thumb=thumb)
 
     def new_media(
         self,
