@@ -76,7 +76,9 @@ def history(http: TestClient, peer: int, **params: Any) -> list[dict[str, Any]]:
     resp = http.get(f"/api/v3/history/{peer}", headers=H, params=params)
     assert resp.status_code == 200, resp.text
     events = parse_sse(resp.text)
-    assert all(e.event == "message" for e in events), events[-1]
+    # chunks, then the `end` event of a complete stream (never `error` or `continue`)
+    assert [e.event for e in events][-1:] == ["end"], events[-1:]
+    assert all(e.event == "message" for e in events[:-1]), events
     return messages_of(events)
 
 

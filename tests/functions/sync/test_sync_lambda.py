@@ -77,7 +77,8 @@ def _fetch_all(history: Any, peer: int) -> list[dict[str, Any]]:
     status, body, _ = _invoke(history, event)
     assert status == 200
     frames = parse_sse(body)
-    assert all(f.event == "message" for f in frames), frames[-1]
+    assert [f.event for f in frames][-1:] == ["end"], frames[-1:]  # complete, no continuation
+    assert all(f.event == "message" for f in frames[:-1]), frames
     return [m for f in frames for m in f.data["messages"]]
 
 
