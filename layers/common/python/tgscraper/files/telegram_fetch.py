@@ -21,6 +21,7 @@ from tgscraper.media.index import MediaEntry
 from tgscraper.observability import flood_wait
 from tgscraper.storage.ports import BlobStore, BlobWriter
 from tgscraper.telegram.clients import ClientProvider
+from tgscraper.telegram.policy import network_detail
 
 log = logging.getLogger("tgscraper.files")
 
@@ -158,7 +159,8 @@ async def download_to_store(provider: ClientProvider, entry: MediaEntry, blobs: 
     except _GONE_ERRORS as exc:
         raise _gone(entry, type(exc).__name__) from exc
     except (TimeoutError, ConnectionError, OSError) as exc:
-        raise TelegramUnavailable("Failed to download the file from Telegram") from exc
+        detail = network_detail("Failed to download the file from Telegram", exc)
+        raise TelegramUnavailable(detail) from exc
     except errors.UnauthorizedError as exc:
         raise Unauthorized(
             "Telegram no longer accepts this session: log in again (POST /api/v3/auth/qr)"

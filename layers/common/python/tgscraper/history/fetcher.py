@@ -30,6 +30,7 @@ from tgscraper.errors import (
 )
 from tgscraper.history.record import MessageRecord, to_record
 from tgscraper.observability import flood_wait
+from tgscraper.telegram.policy import network_detail
 
 PAGE_SIZE = 100
 """Telegram's maximum for messages.getHistory."""
@@ -79,7 +80,7 @@ def translate(exc: BaseException, dialog_id: int) -> ServiceError:
     ):
         return Unauthorized("The Telegram session is no longer valid: log in again")
     if isinstance(exc, ConnectionError | OSError | TimeoutError):
-        return TelegramUnavailable("Failed to connect to Telegram")
+        return TelegramUnavailable(network_detail("Failed to reach Telegram", exc))
     if isinstance(exc, errors.RPCError):
         return TelegramUnavailable(f"Telegram error: {exc.message}")
     return TelegramUnavailable(f"Telegram failed: {type(exc).__name__}")
