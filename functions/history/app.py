@@ -8,7 +8,7 @@ and ends with an `event: continue` frame telling how to resume.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import StreamingResponse
@@ -68,6 +68,13 @@ async def history(
         AsciiInt | None,
         Query(description="Continuation: skip messages of the start_date second up to this id"),
     ] = None,
+    fields: Annotated[
+        Literal["contract", "extended"],
+        Query(
+            description="extended: each message also carries reactions, replies, forwards, "
+            "polls, service actions, topics... (docs/messages.md); default: the contract's"
+        ),
+    ] = "contract",
 ) -> EventStreamResponse:
     query = HistoryQuery(
         username=username,
@@ -75,6 +82,7 @@ async def history(
         range=parse_range(start_date, end_date, after_id=after_id),
         chunk_size=check_chunk_size(chunk_size),
         force_refresh=force_refresh,
+        extended=fields == "extended",
     )
     stream = await open_history(container, query, Budget.from_env())
     # The writer stops on a disconnect, a stalled client or a shutdown, yielding to the

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from .showcase import add_showcase
 from .world import World
 
 
@@ -19,6 +20,7 @@ def demo_world(seed: int = 42) -> World:
         messages=(150, 400),
         years=3,
     )
+    add_showcase(world)  # every rich message feature (docs/messages.md)
     big = world.add_dialog(
         "channel",
         2_000,

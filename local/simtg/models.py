@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from .rich import RichRec
     from .world import World
 
 DialogKind = Literal["user", "bot", "group", "supergroup", "channel", "saved"]
@@ -70,6 +71,7 @@ class ChatRec:
     creator: bool = False
     signatures: bool = False
     member_ids: list[int] = field(default_factory=list)
+    forum: bool = False  # a supergroup whose messages live in topics (see rich.py)
 
     @property
     def peer_id(self) -> int:
@@ -133,6 +135,7 @@ class MessageRec:
     post_author: str | None = None
     edit_date: datetime | None = None
     views: int | None = None
+    extra: RichRec | None = None  # reactions, polls, service actions... (see rich.py)
 
 
 @dataclass

@@ -86,6 +86,7 @@ def chat(rec: ChatRec, *, forbidden: bool = False, with_count: bool = True) -> T
         access_hash=rec.access_hash,
         username=rec.username,
         participants_count=rec.participants_count if with_count else None,
+        forum=rec.forum or None,
     )
 
 
@@ -123,7 +124,11 @@ def media(world: World, rec: MediaRec, epoch: int) -> T.TypeMessageMedia:
     )
 
 
-def message(world: World, rec: MessageRec, epoch: int) -> T.Message:
+def message(world: World, rec: MessageRec, epoch: int) -> T.Message | T.MessageService:
+    if rec.extra is not None:
+        from .rich_tl import rich_message
+
+        return rich_message(world, rec, epoch)
     fwd = None
     if rec.fwd is not None:
         fwd = T.MessageFwdHeader(
@@ -174,7 +179,7 @@ def dialog(world: World, rec: DialogRec) -> T.Dialog:
         unread_poll_votes_count=0,
         notify_settings=notify_settings(rec),
         pinned=rec.pinned or None,
-        pts=hist.top_id + 1 if rec.peer_id <= -CHANNEL_MARK else None,
+        pts=world.pts_log(rec.peer_id).pts if rec.peer_id <= -CHANNEL_MARK else None,
         folder_id=1 if rec.archived else None,
     )
 
@@ -216,6 +221,8 @@ def entities_for(
             ids.add(m.sender_id)
         if m.fwd is not None and m.fwd.from_id is not None:
             ids.add(m.fwd.from_id)
+        if m.extra is not None:
+            ids.update(m.extra.peers())
     users: list[T.TypeUser] = []
     chats: list[T.TypeChat] = []
     for pid in sorted(ids):

@@ -1,6 +1,6 @@
 """Request handlers, one module per area; importing this package registers them."""
 
-from . import auth, dialogs, files, history, peers, system
+from . import auth, dialogs, files, history, peers, system, updates
 from .base import REGISTRY, Ctx, Entry, handles
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "history",
     "peers",
     "system",
+    "updates",
 ]

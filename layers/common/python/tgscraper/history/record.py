@@ -13,7 +13,11 @@ Choices where the spec is silent (documented in the README):
 - media: photos and documents (files, video, voice, stickers...) get a stable uuid, a
   filename and a size and are downloadable through /api/v3/files/{uuid}; other media
   (web page previews, polls, geo, contacts, ...) keep their type with uuid, filename and
-  size null. Service messages (joins, pins, ...) are sent with an empty message text.
+  size null. Service messages (joins, pins, ...) are sent with an empty message text;
+  their action is in the extended `service` field (docs/messages.md).
+
+Each record also carries the extended fields (tgscraper.history.extended), serialized
+once beside the contract's object, so the cache can serve either shape.
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from typing import Any
 from telethon import utils
 from telethon.tl import types
 
+from tgscraper.history.extended import extended_json
 from tgscraper.media.index import MediaEntry, new_entry
 
 _ID_DIGITS = 12
@@ -44,6 +49,8 @@ class MessageRecord:
     json: str
     """The spec's JSON object for this message, serialized once."""
     media: MediaEntry | None
+    extended: str = "{}"
+    """The extended fields' JSON object (GET /history?fields=extended)."""
 
 
 def _entity_names(entity: Any) -> tuple[str | None, str | None, str | None]:
@@ -165,4 +172,5 @@ def to_record(
         "forwarded_from_channel_id": fwd_channel,
     }
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
-    return MessageRecord(msg_id, epoch, text, entry)
+    extended = extended_json(message, dialog_id, sender_id, entities)
+    return MessageRecord(msg_id, epoch, text, entry, extended)

@@ -7,7 +7,9 @@ connects, resolves the dialog and waits for the first Telegram page (so an unkno
 is a 404, a private one a 403, a flood wait a 429 with Retry-After). The returned
 `HistoryStream` then produces frames lazily: cached segments are read in keyset pages,
 fetched segments page by page (stored, indexed and covered as they arrive), so memory is
-flat whatever the range. A failure after the first byte ends the stream with an
+flat whatever the range. Frames hold exactly `chunk_size` messages (the last one fewer),
+cached or fetched: the chunker carries a part-filled frame across pages and segments, and
+sends a frame as soon as it is full. A failure after the first byte ends the stream with an
 `event: error` frame; what was sent and stored stays valid.
 """
 
@@ -19,6 +21,7 @@ import logging
 from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from tgscraper.container import Container
@@ -26,6 +29,7 @@ from tgscraper.errors import NotFound, RateLimited, ServiceError
 from tgscraper.history.chunker import BudgetSpent, Chunker
 from tgscraper.history.coverage import Segment, plan
 from tgscraper.history.dates import HistoryRange
+from tgscraper.history.extended import shape
 from tgscraper.history.fetcher import Page, resolve, walk
 from tgscraper.history.limits import Budget
 from tgscraper.history.media_prefetch import MediaPrefetch
@@ -62,6 +66,8 @@ class HistoryQuery:
     range: HistoryRange
     chunk_size: int = 100
     force_refresh: bool = False
+    extended: bool = False
+    """fields=extended: each message also carries the extended fields (docs/messages.md)."""
 
 
 async def _storage_call(container: Container, fn: Callable[..., _T], *args: Any) -> _T:
@@ -196,7 +202,8 @@ class HistoryStream:
         while True:
             batch = await self._io(_take, rows, _CACHE_BATCH)
             for row in batch:
-                frame = self._chunks.add(row.json, row.sk)
+                text = shape(row.json, row.extended) if self._query.extended else row.json
+                frame = self._chunks.add(text, row.sk)
                 if frame is not None:
                     yield frame
             if len(batch) < _CACHE_BATCH:
@@ -209,16 +216,18 @@ class HistoryStream:
         cover_limit = min(seg.hi, prefetch.started_at - COVERAGE_SAFETY)
         span_from = sk_floor(seg.lo)
         while True:
-            if self._chunks.pending and not prefetch.ready():
-                # About to wait for Telegram: send what we hold instead of sitting on it.
-                yield self._chunks.flush()
+            # A part-filled chunk waits for the next page (frames hold exactly chunk_size
+            # messages, docs/history-stream.md); that page is already on its way.
             page = await prefetch.get()
             stopped = False
             try:
                 for record in page.records:
                     if record.date == seg.lo and record.id <= after:
                         continue
-                    frame = self._chunks.add(record.json, record)
+                    text = record.json
+                    if self._query.extended:
+                        text = shape(record.json, record.extended)
+                    frame = self._chunks.add(text, record)
                     if frame is not None:
                         yield frame
             except BudgetSpent:
@@ -286,7 +295,8 @@ async def open_history(
     if query.force_refresh:
         segments = [Segment("fetch", rng.start, rng.end)]
     else:
-        segments = plan(rng.start, rng.end, await _storage_call(container, cache.coverage))
+        covered = await _storage_call(container, partial(cache.coverage, extended=query.extended))
+        segments = plan(rng.start, rng.end, covered)
     prefetch = media_prefetch if media_prefetch is not None else MediaPrefetch.from_env()
     stream = HistoryStream(container, query, segments, budget, prefetch)
     try:

@@ -3,10 +3,13 @@
 Keys (username is validated, so it can contain no '#'):
 - messages: pk `msg#<username>#<dialog_id>`, sk `<YYYY-MM-DDTHH:MM:SS>#<id, 12 digits>`,
   attribute `j` = the message's spec JSON, serialized once, so streaming from the cache
-  decodes one string per message and never re-encodes it;
+  decodes one string per message and never re-encodes it; `x` = its extended fields'
+  JSON (tgscraper.history.extended);
 - coverage: pk `cov#<username>#<dialog_id>`, sk `intervals`, attribute `iv` = merged
   inclusive epoch-second intervals, `v` = a version for compare-and-set, so concurrent
-  requests never lose each other's coverage.
+  requests never lose each other's coverage; `ivx` = the part of `iv` whose messages
+  were stored with their extended fields (`x`): coverage written before the extended
+  fields existed is not in it, so an extended request refetches that range once.
 Coverage is only ever extended over ranges whose messages are all stored already.
 """
 
@@ -47,6 +50,11 @@ def message_sk(record: MessageRecord) -> str:
     return sort_key(_iso(record.date), record.id)
 
 
+def sk_of(epoch: int, message_id: int) -> str:
+    """Sort key of the message (epoch, message_id)."""
+    return sort_key(_iso(epoch), message_id)
+
+
 def message_id_of(sk: str) -> int:
     return int(sk.rsplit("#", 1)[1])
 
@@ -55,6 +63,7 @@ def message_id_of(sk: str) -> int:
 class CachedMessage:
     sk: str
     json: str
+    extended: str | None = None
 
 
 class MessageCache:
@@ -68,11 +77,12 @@ class MessageCache:
         self._cov_pk = f"cov#{username}#{dialog_id}"
 
     # -- coverage ----------------------------------------------------------------------
-    def coverage(self) -> list[Interval]:
+    def coverage(self, *, extended: bool = False) -> list[Interval]:
+        """Complete ranges; `extended`: only those stored with the extended fields."""
         item = self._table.get(self._cov_pk, _COVERAGE_SK)
         if item is None:
             return []
-        return [(int(lo), int(hi)) for lo, hi in item.get("iv", [])]
+        return [(int(lo), int(hi)) for lo, hi in item.get("ivx" if extended else "iv", [])]
 
     def add_coverage(self, lo: int, hi: int) -> None:
         """Merge [lo, hi] into the coverage (compare-and-set, retried on a race)."""
@@ -81,14 +91,17 @@ class MessageCache:
         for _ in range(_CAS_RETRIES):
             item = self._table.get(self._cov_pk, _COVERAGE_SK)
             current = [] if item is None else [(int(a), int(b)) for a, b in item.get("iv", [])]
+            current_x = [] if item is None else [(int(a), int(b)) for a, b in item.get("ivx", [])]
             merged = merge([*current, (lo, hi)])
-            if merged == current:
+            merged_x = merge([*current_x, (lo, hi)])
+            if merged == current and merged_x == current_x:
                 return
             version = 0 if item is None else int(item.get("v", 0))
             new = {
                 "pk": self._cov_pk,
                 "sk": _COVERAGE_SK,
                 "iv": [[a, b] for a, b in merged],
+                "ivx": [[a, b] for a, b in merged_x],
                 "v": version + 1,
             }
             try:
@@ -107,7 +120,7 @@ class MessageCache:
         `after_id` skips the messages of second `lo` whose id is <= after_id."""
         start = sort_key(_iso(lo), after_id + 1) if after_id else sk_floor(lo)
         for item in self._table.query(self._pk, sk_from=start, sk_to=sk_ceiling(hi)):
-            yield CachedMessage(item["sk"], item["j"])
+            yield CachedMessage(item["sk"], item["j"], item.get("x"))
 
     def store_page(
         self, records: Iterable[MessageRecord], *, replace_from: str, replace_to: str
@@ -115,7 +128,7 @@ class MessageCache:
         """Store one fetched page and make the cache exact over [replace_from, replace_to]:
         any cached message in that sort-key span that Telegram no longer returned was
         deleted on Telegram (or belongs to an interrupted earlier walk) and is removed."""
-        items = [{"pk": self._pk, "sk": message_sk(r), "j": r.json} for r in records]
+        items = [_item(self._pk, r) for r in records]
         keep = {item["sk"] for item in items}
         stale = [
             (self._pk, item["sk"])
@@ -126,6 +139,26 @@ class MessageCache:
         if stale:
             self._table.delete_many(stale)
 
+    # -- single messages (the sync applies edits and deletions one by one) ---------------
+    def get_json(self, sk: str) -> str | None:
+        item = self._table.get(self._pk, sk)
+        return None if item is None else str(item["j"])
+
+    def first_from(self, sk: str, *, reverse: bool = False) -> str | None:
+        """Sort key of the first cached message at or after `sk` (reverse: the last one
+        at or before it)."""
+        bound = {"sk_to": sk} if reverse else {"sk_from": sk}
+        for item in self._table.query(self._pk, reverse=reverse, limit=1, **bound):
+            return str(item["sk"])
+        return None
+
+    def delete_sks(self, sks: Iterable[str]) -> None:
+        self._table.delete_many((self._pk, sk) for sk in sks)
+
     def put_records(self, records: Iterable[MessageRecord]) -> None:
         """Plain bulk write (benchmarks and tests fill the cache with it)."""
-        self._table.put_many({"pk": self._pk, "sk": message_sk(r), "j": r.json} for r in records)
+        self._table.put_many(_item(self._pk, r) for r in records)
+
+
+def _item(pk: str, record: MessageRecord) -> dict[str, str]:
+    return {"pk": pk, "sk": message_sk(record), "j": record.json, "x": record.extended}
