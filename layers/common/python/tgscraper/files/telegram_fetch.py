@@ -21,6 +21,7 @@ from tgscraper.media.index import MediaEntry
 from tgscraper.observability import flood_wait
 from tgscraper.storage.ports import BlobStore, BlobWriter
 from tgscraper.telegram.clients import ClientProvider
+from tgscraper.telegram.peers import input_peer
 from tgscraper.telegram.policy import network_detail
 
 log = logging.getLogger("tgscraper.files")
@@ -82,21 +83,8 @@ def _expected_size(media: Any) -> int | None:
     return None
 
 
-async def _resolve_peer(client: TelegramClient, dialog_id: int) -> Any:
-    try:
-        return await client.get_input_entity(dialog_id)
-    except ValueError:
-        pass
-    # A cold session without this peer in its entity cache: listing the dialogs fills
-    # the cache (Telethon stores every entity it sees) and finds the peer.
-    async for dialog in client.iter_dialogs():
-        if dialog.id == dialog_id:
-            return dialog.input_entity
-    return None
-
-
 async def _fetch_message(client: TelegramClient, entry: MediaEntry) -> Any:
-    peer = await _resolve_peer(client, entry.dialog_id)
+    peer = await input_peer(client, entry.dialog_id)
     if peer is None:
         raise _gone(entry, "the chat is not among your dialogs")
     message = await client.get_messages(peer, ids=entry.message_id)

@@ -30,6 +30,7 @@ from tgscraper.errors import (
 )
 from tgscraper.history.record import MessageRecord, to_record
 from tgscraper.observability import flood_wait
+from tgscraper.telegram.peers import input_peer
 from tgscraper.telegram.policy import network_detail
 
 PAGE_SIZE = 100
@@ -87,21 +88,15 @@ def translate(exc: BaseException, dialog_id: int) -> ServiceError:
 
 
 async def resolve(client: Any, dialog_id: int) -> Any:
-    """The InputPeer of a marked dialog id, from the session's persisted entity cache
-    (so a cold Lambda resolves -100... ids without a request), else from the dialog list."""
+    """The InputPeer of a marked dialog id (`tgscraper.telegram.peers`); NotFound when the
+    account has no such dialog, whatever Telethon raised while looking."""
     try:
-        try:
-            return await client.get_input_entity(dialog_id)
-        except (ValueError, TypeError, KeyError):
-            pass
-        # Not in the entity cache (a session made elsewhere, or a dialog never listed):
-        # one walk over the dialogs fills the cache, which the session then persists.
-        async for dialog in client.iter_dialogs():
-            if dialog.id == dialog_id:
-                return dialog.input_entity
+        peer = await input_peer(client, dialog_id)
     except Exception as exc:
         raise translate(exc, dialog_id) from exc
-    raise NotFound(f"Dialog {dialog_id} not found among this account's dialogs")
+    if peer is None:
+        raise NotFound(f"Dialog {dialog_id} not found among this account's dialogs")
+    return peer
 
 
 def _marked(entity: Any) -> int:
