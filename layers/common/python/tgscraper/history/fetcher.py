@@ -28,6 +28,7 @@ from tgscraper.errors import (
     TelegramUnavailable,
     Unauthorized,
 )
+from tgscraper.history.proof import check_page, check_window_empty
 from tgscraper.history.record import MessageRecord, to_record
 from tgscraper.observability import flood_wait
 from tgscraper.telegram.peers import input_peer
@@ -127,6 +128,9 @@ async def walk(
                 result = await in_flight
             except Exception as exc:
                 raise translate(exc, dialog_id) from exc
+            # Nothing is recorded from a page that does not prove the window (proof.py).
+            first = last_id == 0
+            check_page(result.messages, dialog_id=dialog_id, lo=lo, last_id=last_id)
             # Pick this page's messages and, before converting them, send the request for
             # the next page: its round trip then overlaps the work on this one.
             picked: list[Any] = []
@@ -143,6 +147,11 @@ async def walk(
                     last_id = message.id
             if not picked:
                 done = True  # Telethon's rule too: a page with nothing new ends the walk
+                if first:
+                    try:
+                        await check_window_empty(client, peer, result, dialog_id=dialog_id, lo=lo)
+                    except Exception as exc:
+                        raise translate(exc, dialog_id) from exc
             if not done:
                 in_flight = asyncio.ensure_future(
                     client(_request(peer, last_id + 1, None, page_size))
