@@ -13,6 +13,7 @@ from functions.dialogs.app import router as dialogs_router
 from functions.files.app import router as files_router
 from functions.history.app import router as history_router
 from functions.info.app import router as info_router
+from functions.sync.app import router as sync_router
 from tgscraper.api.app_factory import create_app
 from tgscraper.config import Settings, get_settings
 from tgscraper.container import Container
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tgscraper.local")
 
-ROUTERS = (info_router, auth_router, dialogs_router, history_router, files_router)
+ROUTERS = (info_router, auth_router, dialogs_router, history_router, files_router, sync_router)
 
 
 def build_container(settings: Settings) -> Container:
@@ -76,5 +77,9 @@ def create_local_app(
 
     install_sweeper(app, container)  # embedded store: permissions, expiry, leftovers
     if container.mode == "demo":
+        from local.demo_info import demo_info
+
         app.state.simulator = simulator or demo_simulator()
+        # `/` and `/health` add it as their "demo" field (functions/info/app.py).
+        app.state.demo_info = demo_info(app.state.simulator)
     return app

@@ -22,6 +22,7 @@ TELEGRAM_FUNCTIONS = {
     "DialogsFunction",
     "HistoryFunction",
     "FilesFunction",
+    "SyncFunction",
     "HistoryStreamFunction",
 }
 # Logger whose level each function's code sets from LOG_LEVEL.
@@ -31,6 +32,7 @@ FUNCTION_MODULES = {
     "functions.dialogs.app": "tgscraper",
     "functions.history.app": "tgscraper",
     "functions.files.app": "tgscraper",
+    "functions.sync.app": "tgscraper",
     "functions.authorizer.authorizer_app": "tgscraper.authorizer",
 }
 

@@ -75,6 +75,13 @@ async def history(
             "polls, service actions, topics... (docs/messages.md); default: the contract's"
         ),
     ] = "contract",
+    sync: Annotated[
+        bool,
+        Query(
+            description="Extension: bring the cached dialog up to date first (POST /sync; "
+            "docs/sync.md); the X-Sync-Complete header says whether it finished"
+        ),
+    ] = False,
 ) -> EventStreamResponse:
     query = HistoryQuery(
         username=username,
@@ -84,13 +91,20 @@ async def history(
         force_refresh=force_refresh,
         extended=fields == "extended",
     )
+    headers = dict(_SSE_HEADERS)
+    if sync:
+        # Before anything streams, so its errors (429 flood wait...) are real statuses.
+        from tgscraper.sync.service import budget_for_history, sync_dialog
+
+        result = await sync_dialog(container, username, dialog_id, budget_for_history())
+        headers["X-Sync-Complete"] = "true" if result.complete else "false"
     stream = await open_history(container, query, Budget.from_env())
     # The writer stops on a disconnect, a stalled client or a shutdown, yielding to the
     # event loop between frames (tgscraper.history.sse_writer).
     return EventStreamResponse(
         stream.frames(),
         stall_seconds=container.settings.sse_stall_seconds,
-        headers=_SSE_HEADERS,
+        headers=headers,
         background=BackgroundTask(stream.aclose),
     )
 

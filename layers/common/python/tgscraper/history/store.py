@@ -152,6 +152,9 @@ class MessageCache:
             return str(item["sk"])
         return None
 
+    def sks_between(self, sk_from: str, sk_to: str) -> list[str]:
+        return [str(i["sk"]) for i in self._table.query(self._pk, sk_from=sk_from, sk_to=sk_to)]
+
     def delete_sks(self, sks: Iterable[str]) -> None:
         self._table.delete_many((self._pk, sk) for sk in sks)
 
