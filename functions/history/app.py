@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import StreamingResponse
 from mangum import Mangum
 from starlette.background import BackgroundTask
@@ -23,6 +23,7 @@ from tgscraper.history.dates import (
     DEFAULT_CHUNK_SIZE,
     MAX_CHUNK_SIZE,
     check_chunk_size,
+    parse_last_event_id,
     parse_range,
 )
 from tgscraper.history.events_schema import SSE_EVENT
@@ -82,6 +83,15 @@ async def history(
             "docs/sync.md); the X-Sync-Complete header says whether it finished"
         ),
     ] = False,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            description="Resume: the `id:` of the last chunk received (its last message id); "
+            "the stream continues with the message after it (a standard SSE client sends it "
+            "by itself when it reconnects)",
+        ),
+    ] = None,
 ) -> EventStreamResponse:
     query = HistoryQuery(
         username=username,
@@ -90,6 +100,7 @@ async def history(
         chunk_size=check_chunk_size(chunk_size),
         force_refresh=force_refresh,
         extended=fields == "extended",
+        resume_after=parse_last_event_id(last_event_id),
     )
     headers = dict(_SSE_HEADERS)
     if sync:
