@@ -38,9 +38,11 @@ def build_container(settings: Settings) -> Container:
     )
     if settings.demo_transport == "tcp":
         from local.demo import repoint_sessions, start_demo_server, tcp_client_factory
+        from tgscraper.telegram.policy import Policy
 
         server = start_demo_server(demo_simulator())
-        container = Container(settings, client_factory=tcp_client_factory(server), mode="demo")
+        factory = tcp_client_factory(server, Policy.from_settings(settings))
+        container = Container(settings, client_factory=factory, mode="demo")
         repoint_sessions(container.stores.sessions, server)
     elif settings.demo_transport == "inprocess":
         container = Container(settings, client_factory=demo_client_factory(), mode="demo")

@@ -36,6 +36,7 @@ from tgscraper.storage.ports import StorageError
 from tgscraper.storage.sessions import SessionStore, SessionUnreadable
 from tgscraper.telegram.clients import ClientFactory, real_client_factory
 from tgscraper.telegram.network import Network, Server
+from tgscraper.telegram.policy import Policy
 from tgscraper.telegram.session import StoreSession
 
 if TYPE_CHECKING:
@@ -141,11 +142,12 @@ def _restore_stored_key(sim: SimulatedTelegram, session: Session) -> None:
         log.info("demo mode: restored the stored login of %s", session.username)
 
 
-def tcp_client_factory(server: NetServer) -> ClientFactory:
+def tcp_client_factory(server: NetServer, policy: Policy | None = None) -> ClientFactory:
     """Real clients over real MTProto to the TCP server, configured exactly as
-    TELEGRAM_SERVER + TELEGRAM_RSA_KEY would (tgscraper.telegram.network)."""
+    TELEGRAM_SERVER + TELEGRAM_RSA_KEY would (tgscraper.telegram.network), with the
+    deadlines of `policy` (TELEGRAM_TIMEOUT & co.)."""
     network = Network(server=Server(*server.home), rsa_key_pem=server.public_key_pem)
-    return real_client_factory(DEFAULT_API_ID, DEFAULT_API_HASH, network)
+    return real_client_factory(DEFAULT_API_ID, DEFAULT_API_HASH, network, policy)
 
 
 _demo_servers = contextlib.ExitStack()

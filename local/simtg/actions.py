@@ -16,7 +16,7 @@ from telethon.crypto import AuthKey
 from telethon.tl import types as T
 
 from .accounts import AuthRegistry
-from .controls import Controls, RequestMatcher
+from .controls import Controls, RequestMatcher, Tamper
 from .models import MediaRec, MessageRec
 from .srp import PasswordRecord
 from .world import World
@@ -100,6 +100,11 @@ class SimActions:
     def disconnect_after(self, request: RequestMatcher, n: int, *, times: int = 1) -> None:
         """Drop the connection (ConnectionError) on the (n+1)-th matching request."""
         self.controls.disconnect_after(request, n, times=times)
+
+    def tamper(self, request: RequestMatcher, fn: Tamper, *, times: int = 1_000_000) -> None:
+        """Answer matching requests with ``fn(request, honest)``: ``honest()`` is the
+        real answer, to be distorted (a page out of its window) or ignored."""
+        self.controls.tamper(request, fn, times=times)
 
     def expire_file_references(self) -> None:
         """Invalidate every file reference handed out so far."""

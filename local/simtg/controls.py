@@ -1,4 +1,5 @@
-"""Fault injection and pacing: latency, flood waits, dropped connections.
+"""Fault injection and pacing: latency, flood waits, dropped connections, and answers a
+misbehaving server would give (``tamper``).
 
 Rules match a request by its TL class name (``"GetHistoryRequest"``), its
 qualified name (``"messages.GetHistoryRequest"``), the class itself, or a
@@ -9,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from telethon.tl.tlobject import TLRequest
 
 from .errors import RpcFault
 
 RequestMatcher = str | type | Callable[[TLRequest], bool]
+Tamper = Callable[[TLRequest, Callable[[], Any]], Any]
+"""``fn(request, honest)``: the answer to send; ``honest()`` runs the real handler."""
 
 
 def qualified_name(request: TLRequest) -> str:
@@ -37,8 +41,9 @@ class _Rule:
     matcher: RequestMatcher
     after: int
     times: int
-    action: str  # "flood" or "disconnect"
+    action: str  # "flood", "disconnect" or "tamper"
     seconds: int = 0
+    tamper: Tamper | None = None
     seen: int = 0
     fired: int = 0
 
@@ -64,6 +69,19 @@ class Controls:
         """Drop the connection on the (n+1)-th matching request (ConnectionError)."""
         self._rules.append(_Rule(request, n, times, "disconnect"))
 
+    def tamper(self, request: RequestMatcher, fn: Tamper, *, times: int = 1_000_000) -> None:
+        """Answer ``times`` matching requests with ``fn(request, honest)`` instead of the
+        handler's answer (a server that misbehaves in ways Telegram should not)."""
+        self._rules.append(_Rule(request, 0, times, "tamper", tamper=fn))
+
+    def tampering(self, request: TLRequest) -> Tamper | None:
+        """The tamper rule that answers this request, if any (counted as fired)."""
+        for rule in self._rules:
+            if rule.action == "tamper" and not rule.spent and _matches(rule.matcher, request):
+                rule.fired += 1
+                return rule.tamper
+        return None
+
     def clear(self) -> None:
         self._rules.clear()
         self.latency = 0.0
@@ -71,7 +89,7 @@ class Controls:
     def check(self, request: TLRequest) -> None:
         """Raise the injected fault for this request, if a rule fires."""
         for rule in self._rules:
-            if rule.spent or not _matches(rule.matcher, request):
+            if rule.action == "tamper" or rule.spent or not _matches(rule.matcher, request):
                 continue
             rule.seen += 1
             if rule.seen <= rule.after:

@@ -198,7 +198,11 @@ class SimulatedTelegram(SimActions):
             if state is not None and state.password_user is not None:
                 raise RpcFault(401, "SESSION_PASSWORD_NEEDED")
             raise unauthorized()
-        return entry.fn(Ctx(self, sender, state), inner)
+        ctx = Ctx(self, sender, state)
+        tamper = self.controls.tampering(inner)
+        if tamper is not None:
+            return tamper(inner, lambda: entry.fn(ctx, inner))
+        return entry.fn(ctx, inner)
 
     def _key_used_elsewhere(self, sender: SimSender) -> bool:
         key = sender.auth_key.key

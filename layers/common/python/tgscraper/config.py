@@ -52,6 +52,10 @@ class Settings:
     telegram_rsa_key: str | None = None  # path to the server's PKCS#1 public key PEM
     telegram_test_servers: bool = False
     telegram_proxy: str | None = None  # socks5:// / http:// URL or MTProxy host:port:secret
+    # Deadlines and retries of every Telegram call (tgscraper.telegram.policy)
+    telegram_timeout: float = 10.0
+    telegram_connect_retries: int = 2
+    telegram_retry_delay: float = 0.5
     demo_transport: str = "inprocess"  # demo mode: "inprocess" or "tcp" (real MTProto)
     # HTTP hardening (docs/http-hardening.md): request body cap (every app), the SSE
     # stall bound, and the local runner's connection limits and timeouts (seconds).
@@ -97,6 +101,11 @@ class Settings:
             telegram_rsa_key=_env("TELEGRAM_RSA_KEY") or None,
             telegram_test_servers=_env("TELEGRAM_TEST_SERVERS").lower() in ("1", "true", "yes"),
             telegram_proxy=_env("TELEGRAM_PROXY") or None,
+            telegram_timeout=_seconds(_env("TELEGRAM_TIMEOUT"), cls.telegram_timeout),
+            telegram_connect_retries=int(
+                _env("TELEGRAM_CONNECT_RETRIES") or cls.telegram_connect_retries
+            ),
+            telegram_retry_delay=_seconds(_env("TELEGRAM_RETRY_DELAY"), cls.telegram_retry_delay),
             demo_transport=_env("DEMO_TRANSPORT", "inprocess").lower(),
             max_body_bytes=int(_env("MAX_BODY_BYTES") or cls.max_body_bytes),
             sse_stall_seconds=int(_env("SSE_STALL_SECONDS") or cls.sse_stall_seconds),

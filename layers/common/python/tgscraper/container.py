@@ -47,7 +47,9 @@ class Container:
         if factory is None:
             from tgscraper.telegram.credentials import resolve_credentials
             from tgscraper.telegram.network import Network
+            from tgscraper.telegram.policy import Policy
 
             network = Network.from_settings(self.settings)
-            factory = real_client_factory(*resolve_credentials(self.settings), network)
+            policy = Policy.from_settings(self.settings)
+            factory = real_client_factory(*resolve_credentials(self.settings), network, policy)
         return ClientProvider(self.stores.sessions, factory, leases=self.stores.leases)

@@ -54,6 +54,7 @@ from tgscraper.observability import flood_wait
 from tgscraper.storage.ports import ConditionFailed, StorageError
 from tgscraper.storage.sessions import EntityRow, SessionRecord, SessionStore
 from tgscraper.telegram.clients import ClientFactory
+from tgscraper.telegram.policy import network_detail
 
 log = logging.getLogger("tgscraper.auth")
 
@@ -135,11 +136,12 @@ async def _connected(client: TelegramClient) -> AsyncIterator[TelegramClient]:
         await client.disconnect()
         raise _flood(exc) from exc
     except _NETWORK_ERRORS as exc:
-        raise TelegramUnavailable("Failed to connect to Telegram") from exc
+        raise TelegramUnavailable(network_detail("Failed to connect to Telegram", exc)) from exc
     try:
         yield client
     except _NETWORK_ERRORS as exc:
-        raise TelegramUnavailable("Lost the connection to Telegram; retry") from exc
+        detail = network_detail("Lost the connection to Telegram; retry", exc)
+        raise TelegramUnavailable(detail) from exc
     finally:
         await client.disconnect()
 

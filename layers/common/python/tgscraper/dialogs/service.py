@@ -27,6 +27,7 @@ from tgscraper.dialogs.query import SearchParams, order
 from tgscraper.dialogs.settings import DialogSettings
 from tgscraper.errors import RateLimited, ServiceError, TelegramUnavailable, Unauthorized
 from tgscraper.observability import flood_wait
+from tgscraper.telegram.policy import network_detail
 
 if TYPE_CHECKING:
     from tgscraper.container import Container
@@ -220,7 +221,7 @@ class DialogService:
         except errors.RPCError as exc:
             raise TelegramUnavailable(f"Telegram error: {exc.message}") from exc
         except (ConnectionError, OSError) as exc:
-            raise TelegramUnavailable("Failed to reach Telegram") from exc
+            raise TelegramUnavailable(network_detail("Failed to reach Telegram", exc)) from exc
 
 
 def _carry_over(old: Snapshot, new: Snapshot, *, keep_full_info: bool) -> None:

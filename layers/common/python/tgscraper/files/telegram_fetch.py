@@ -21,6 +21,8 @@ from tgscraper.media.index import MediaEntry
 from tgscraper.observability import flood_wait
 from tgscraper.storage.ports import BlobStore, BlobWriter
 from tgscraper.telegram.clients import ClientProvider
+from tgscraper.telegram.peers import input_peer
+from tgscraper.telegram.policy import network_detail
 
 log = logging.getLogger("tgscraper.files")
 
@@ -81,21 +83,8 @@ def _expected_size(media: Any) -> int | None:
     return None
 
 
-async def _resolve_peer(client: TelegramClient, dialog_id: int) -> Any:
-    try:
-        return await client.get_input_entity(dialog_id)
-    except ValueError:
-        pass
-    # A cold session without this peer in its entity cache: listing the dialogs fills
-    # the cache (Telethon stores every entity it sees) and finds the peer.
-    async for dialog in client.iter_dialogs():
-        if dialog.id == dialog_id:
-            return dialog.input_entity
-    return None
-
-
 async def _fetch_message(client: TelegramClient, entry: MediaEntry) -> Any:
-    peer = await _resolve_peer(client, entry.dialog_id)
+    peer = await input_peer(client, entry.dialog_id)
     if peer is None:
         raise _gone(entry, "the chat is not among your dialogs")
     message = await client.get_messages(peer, ids=entry.message_id)
@@ -158,7 +147,8 @@ async def download_to_store(provider: ClientProvider, entry: MediaEntry, blobs: 
     except _GONE_ERRORS as exc:
         raise _gone(entry, type(exc).__name__) from exc
     except (TimeoutError, ConnectionError, OSError) as exc:
-        raise TelegramUnavailable("Failed to download the file from Telegram") from exc
+        detail = network_detail("Failed to download the file from Telegram", exc)
+        raise TelegramUnavailable(detail) from exc
     except errors.UnauthorizedError as exc:
         raise Unauthorized(
             "Telegram no longer accepts this session: log in again (POST /api/v3/auth/qr)"

@@ -28,8 +28,11 @@ from tgscraper.errors import (
     TelegramUnavailable,
     Unauthorized,
 )
+from tgscraper.history.proof import check_page, check_window_empty
 from tgscraper.history.record import MessageRecord, to_record
 from tgscraper.observability import flood_wait
+from tgscraper.telegram.peers import input_peer
+from tgscraper.telegram.policy import network_detail
 
 PAGE_SIZE = 100
 """Telegram's maximum for messages.getHistory."""
@@ -79,28 +82,22 @@ def translate(exc: BaseException, dialog_id: int) -> ServiceError:
     ):
         return Unauthorized("The Telegram session is no longer valid: log in again")
     if isinstance(exc, ConnectionError | OSError | TimeoutError):
-        return TelegramUnavailable("Failed to connect to Telegram")
+        return TelegramUnavailable(network_detail("Failed to reach Telegram", exc))
     if isinstance(exc, errors.RPCError):
         return TelegramUnavailable(f"Telegram error: {exc.message}")
     return TelegramUnavailable(f"Telegram failed: {type(exc).__name__}")
 
 
 async def resolve(client: Any, dialog_id: int) -> Any:
-    """The InputPeer of a marked dialog id, from the session's persisted entity cache
-    (so a cold Lambda resolves -100... ids without a request), else from the dialog list."""
+    """The InputPeer of a marked dialog id (`tgscraper.telegram.peers`); NotFound when the
+    account has no such dialog, whatever Telethon raised while looking."""
     try:
-        try:
-            return await client.get_input_entity(dialog_id)
-        except (ValueError, TypeError, KeyError):
-            pass
-        # Not in the entity cache (a session made elsewhere, or a dialog never listed):
-        # one walk over the dialogs fills the cache, which the session then persists.
-        async for dialog in client.iter_dialogs():
-            if dialog.id == dialog_id:
-                return dialog.input_entity
+        peer = await input_peer(client, dialog_id)
     except Exception as exc:
         raise translate(exc, dialog_id) from exc
-    raise NotFound(f"Dialog {dialog_id} not found among this account's dialogs")
+    if peer is None:
+        raise NotFound(f"Dialog {dialog_id} not found among this account's dialogs")
+    return peer
 
 
 def _marked(entity: Any) -> int:
@@ -131,6 +128,9 @@ async def walk(
                 result = await in_flight
             except Exception as exc:
                 raise translate(exc, dialog_id) from exc
+            # Nothing is recorded from a page that does not prove the window (proof.py).
+            first = last_id == 0
+            check_page(result.messages, dialog_id=dialog_id, lo=lo, last_id=last_id)
             # Pick this page's messages and, before converting them, send the request for
             # the next page: its round trip then overlaps the work on this one.
             picked: list[Any] = []
@@ -147,6 +147,11 @@ async def walk(
                     last_id = message.id
             if not picked:
                 done = True  # Telethon's rule too: a page with nothing new ends the walk
+                if first:
+                    try:
+                        await check_window_empty(client, peer, result, dialog_id=dialog_id, lo=lo)
+                    except Exception as exc:
+                        raise translate(exc, dialog_id) from exc
             if not done:
                 in_flight = asyncio.ensure_future(
                     client(_request(peer, last_id + 1, None, page_size))

@@ -33,19 +33,21 @@ from tgscraper.storage.ports import ItemTable
 from tgscraper.storage.sessions import SessionStore
 from tgscraper.telegram.lease import DEFAULT_WAIT, Lease
 from tgscraper.telegram.network import Network
+from tgscraper.telegram.policy import Policy, network_detail
 from tgscraper.telegram.session import StoreSession
 
 ClientFactory = Callable[[Session], TelegramClient]
 
 
 def real_client_factory(
-    api_id: int, api_hash: str, network: Network | None = None
+    api_id: int, api_hash: str, network: Network | None = None, policy: Policy | None = None
 ) -> ClientFactory:
-    """`network`: the configured server/proxy (tgscraper.telegram.network)."""
+    """`network`: the configured server/proxy (tgscraper.telegram.network); `policy`:
+    deadlines and retries (tgscraper.telegram.policy)."""
     net = network or Network()
 
     def make(session: Session) -> TelegramClient:
-        return net.client(session, api_id, api_hash, receive_updates=False)
+        return net.client(session, api_id, api_hash, policy, receive_updates=False)
 
     return make
 
@@ -65,7 +67,7 @@ async def _connect(client: TelegramClient) -> None:
             retry_after=max(int(exc.seconds), 1),
         ) from exc
     except (TimeoutError, OSError, ConnectionError) as exc:
-        raise TelegramUnavailable("Failed to connect to Telegram") from exc
+        raise TelegramUnavailable(network_detail("Failed to connect to Telegram", exc)) from exc
     finally:
         client.flood_sleep_threshold = threshold
 
@@ -80,14 +82,20 @@ class _Shared:
         self.session: StoreSession | None = None
         self.lease: Lease | None = None
 
+    async def discard_client(self) -> None:
+        """Disconnect the client but keep the lease and the session (to build anew)."""
+        client, self.client = self.client, None
+        if client is not None:
+            assert self.session is not None
+            try:
+                self.session.save()
+            finally:
+                await client.disconnect()
+
     async def close(self) -> None:
         try:
-            if self.client is not None:
-                assert self.session is not None
-                self.session.save()
-                await self.client.disconnect()
+            await self.discard_client()
         finally:
-            self.client = None
             if self.lease is not None:
                 await self.lease.release()
                 self.lease = None
@@ -124,6 +132,10 @@ class ClientProvider:
             shared.users += 1
         try:
             async with shared.lock:
+                if shared.client is not None and getattr(shared.client, "broken", False):
+                    # Its connection failed under an earlier user: never reuse it (the
+                    # same account must work at once when Telegram is back).
+                    await shared.discard_client()
                 if shared.client is None:
                     await self._open(shared, username)
             assert shared.client is not None
@@ -138,12 +150,13 @@ class ClientProvider:
                 await shared.close()
 
     async def _open(self, shared: _Shared, username: str) -> None:
-        lease = Lease(self.leases, username) if self.leases is not None else None
-        if lease is not None:
+        lease = shared.lease
+        if lease is None and self.leases is not None:
+            lease = Lease(self.leases, username)
             await lease.acquire(self.lease_wait)
         try:
             # Loaded after the lease: the previous holder has saved everything by now.
-            session = StoreSession(self.sessions, username)
+            session = shared.session or StoreSession(self.sessions, username)
             if session.auth_key is None:
                 raise Unauthorized(f"No Telegram session for '{username}': log in first")
             client = self.factory(session)
@@ -151,5 +164,6 @@ class ClientProvider:
         except BaseException:
             if lease is not None:
                 await lease.release()
+                shared.lease = None
             raise
         shared.session, shared.client, shared.lease = session, client, lease

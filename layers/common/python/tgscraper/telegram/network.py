@@ -24,6 +24,7 @@ from telethon.network.connection import ConnectionTcpMTProxyIntermediate
 from telethon.sessions import Session
 
 from tgscraper.config import Settings
+from tgscraper.telegram.policy import BoundedClient, Policy
 
 #: Telegram's test DC 2 (core.telegram.org/api/auth#test-accounts); its help.getConfig
 #: lists the other test DCs, so DC switches stay on the test servers.
@@ -147,7 +148,15 @@ class Network:
                 rsa.add_key(self.rsa_key_pem, old=False)
                 _trusted.add(self.rsa_key_pem)
 
-    def client(self, session: Session, api_id: int, api_hash: str, **kwargs: Any) -> TelegramClient:
+    def client(
+        self,
+        session: Session,
+        api_id: int,
+        api_hash: str,
+        policy: Policy | None = None,
+        **kwargs: Any,
+    ) -> TelegramClient:
+        """A BoundedClient: deadlines and retries of `policy` (tgscraper.telegram.policy)."""
         self.trust_key()
         home = self.home()
         if home is not None and not session.server_address:
@@ -156,4 +165,4 @@ class Network:
             kwargs.setdefault("proxy", self.proxy.value)
             if self.proxy.connection is not None:
                 kwargs.setdefault("connection", self.proxy.connection)
-        return TelegramClient(session, api_id, api_hash, **kwargs)
+        return BoundedClient(session, api_id, api_hash, policy=policy, **kwargs)
