@@ -33,10 +33,12 @@ GROUPS = {
     "auth": "AuthFunction",
     "dialogs": "DialogsFunction",
     "history": "HistoryFunction",
+    "messages": "MessagesFunction",
     "files": "FilesFunction",
 }
 
-# Every route of shared/spec/api-v3.md, plus the extras (QR image, login page).
+# Every route of shared/spec/api-v3.md, plus the extras (QR image, login page, message
+# search: docs/messages.md).
 SPEC_ROUTES = {
     ("GET", "/"): "InfoFunction",
     ("GET", "/health"): "InfoFunction",
@@ -50,6 +52,7 @@ SPEC_ROUTES = {
     ("GET", "/api/v3/folders"): "DialogsFunction",
     ("GET", "/api/v3/history/{dialog_id}"): "HistoryFunction",
     ("GET", "/api/v3/files/{uuid}"): "FilesFunction",
+    ("GET", "/api/v3/search/messages"): "MessagesFunction",
 }
 
 # /health for load balancers and uptime checks; /login is a static page that a browser
@@ -89,6 +92,13 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
         **LEASE,
         "MessagesTable": RW,
+        "MediaTable": frozenset({"dynamodb:BatchWriteItem"}),
+        **TELEGRAM,
+    },
+    "MessagesFunction": {
+        "SessionsTable": READ,
+        SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
+        **LEASE,
         "MediaTable": frozenset({"dynamodb:BatchWriteItem"}),
         **TELEGRAM,
     },

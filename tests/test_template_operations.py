@@ -21,6 +21,7 @@ TELEGRAM_FUNCTIONS = {
     "AuthFunction",
     "DialogsFunction",
     "HistoryFunction",
+    "MessagesFunction",
     "FilesFunction",
     "HistoryStreamFunction",
 }
@@ -30,6 +31,7 @@ FUNCTION_MODULES = {
     "functions.auth.app": "tgscraper",
     "functions.dialogs.app": "tgscraper",
     "functions.history.app": "tgscraper",
+    "functions.messages.app": "tgscraper",
     "functions.files.app": "tgscraper",
     "functions.authorizer.authorizer_app": "tgscraper.authorizer",
 }

@@ -1,6 +1,6 @@
 """Request handlers, one module per area; importing this package registers them."""
 
-from . import auth, dialogs, files, history, peers, system
+from . import auth, dialogs, files, history, peers, search, system
 from .base import REGISTRY, Ctx, Entry, handles
 
 __all__ = [
@@ -13,5 +13,6 @@ __all__ = [
     "handles",
     "history",
     "peers",
+    "search",
     "system",
 ]
