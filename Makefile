@@ -1,6 +1,8 @@
 # Two commands for a fresh clone (see README): `make run` and `make test`.
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# Not needed since the venv holds this project (`pip install -e .`); kept so that make's
+# targets always run this checkout's sources, even from a venv shared with another one.
 export PYTHONPATH := layers/common/python:.
 
 RUNTIME_STAMP := $(VENV)/.runtime-installed
@@ -12,12 +14,14 @@ $(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-$(RUNTIME_STAMP): layers/common/requirements.txt | $(PY)
-	$(PY) -m pip install -q -r layers/common/requirements.txt
+# The project itself goes in editable (pyproject.toml): the `tgscraper` console script, and
+# `python -m local` without PYTHONPATH. Its dependencies are layers/common/requirements.txt.
+$(RUNTIME_STAMP): layers/common/requirements.txt pyproject.toml | $(PY)
+	$(PY) -m pip install -q -r layers/common/requirements.txt -e .
 	touch $@
 
-$(DEV_STAMP): requirements-dev.txt layers/common/requirements.txt | $(PY)
-	$(PY) -m pip install -q -r requirements-dev.txt
+$(DEV_STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.txt -e .
 	touch $@ $(RUNTIME_STAMP)
 
 ## Install the runtime into .venv and serve the API on http://localhost:8000

@@ -1,5 +1,8 @@
 """`python -m local [serve] [--host H] [--port P]`: run the API on http://127.0.0.1:8000.
 
+The same commands are the `tgscraper` console script once the project is installed
+(`pip install -e .`, done by the Makefile): `tgscraper serve`, `tgscraper auth ...`.
+
 `python -m local auth <username> [--phone] [--force]`: log in to Telegram from the terminal.
 
 `python -m local aws-init [--parameter NAME=VALUE]`: create the tables and bucket of
@@ -52,12 +55,18 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _prog() -> str:
+    """`tgscraper` when run as the console script, `python -m local` otherwise."""
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return "python -m local" if name in ("", "__main__.py", "-c") else name
+
+
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(
         level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         format="%(levelname)s %(name)s: %(message)s",
     )
-    parser = argparse.ArgumentParser(prog="python -m local", description=__doc__)
+    parser = argparse.ArgumentParser(prog=_prog(), description=__doc__)
     sub = parser.add_subparsers(dest="command")
     serve = sub.add_parser("serve", help="run the HTTP API (default)")
     for p in (parser, serve):

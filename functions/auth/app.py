@@ -96,8 +96,10 @@ async def submit_password(body: PasswordIn, service: AuthServiceDep, token: str 
 @router.delete(
     "/api/v3/auth/qr/{token}",
     response_model=CancelOut,
-    responses=error_responses(404, 503),
-    summary="Cancel a QR login",
+    responses=error_responses(404, 409, 503),
+    summary="Cancel a pending QR login",
+    description="A login that already finished (success, expired, error) is a 409 naming "
+    "its status, which stays readable with GET.",
 )
 def cancel_qr(service: AuthServiceDep, token: str = Token) -> Any:
     service.cancel(token)

@@ -120,11 +120,13 @@ class SimActions:
     def edit_message(
         self, peer_id: int, msg_id: int, text: str, date: datetime | None = None
     ) -> MessageRec:
+        """New text and edit_date; advances the dialog's pts (see ``World.pts_log``)."""
         when = (date or datetime.now(UTC)).replace(microsecond=0)
-        return self.world.history(peer_id).edit(msg_id, text, when)
+        return self.world.edit_message(peer_id, msg_id, text, when)
 
     def delete_message(self, peer_id: int, msg_id: int) -> None:
-        self.world.history(peer_id).delete(msg_id)
+        """Gone from history and counts; advances the dialog's pts."""
+        self.world.delete_message(peer_id, msg_id)
 
     def deny(self, peer_id: int) -> None:
         """Ban the account from a channel/supergroup: its requests fail with CHANNEL_PRIVATE."""

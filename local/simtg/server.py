@@ -69,6 +69,10 @@ class SimulatedTelegram(SimActions):
         #: Seconds after which every exported QR token approves itself (demo mode has
         #: no phone to scan it); None disables it.
         self.auto_approve_qr: float | None = None
+        #: updates.get(Channel)Difference answer TooLong for a pts more than this many
+        #: events behind; getDifference returns at most difference_slice events per call.
+        self.difference_window = 10_000
+        self.difference_slice = 1_000
         # Live connections, for server pushes; weak so forgotten clients can be collected.
         self._senders: weakref.WeakSet[SimSender] = weakref.WeakSet()
         if self.world.password:

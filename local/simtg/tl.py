@@ -193,7 +193,7 @@ def dialog(world: World, rec: DialogRec) -> T.Dialog:
         unread_poll_votes_count=0,
         notify_settings=notify_settings(rec),
         pinned=rec.pinned or None,
-        pts=hist.top_id + 1 if rec.peer_id <= -CHANNEL_MARK else None,
+        pts=world.pts_log(rec.peer_id).pts if rec.peer_id <= -CHANNEL_MARK else None,
         folder_id=1 if rec.archived else None,
     )
 

@@ -24,6 +24,7 @@ from .models import (
     MessageRec,
     UserRec,
 )
+from .pts import PtsLog
 from .timeline import TimelineSpec, channel_columns, common_columns
 
 #: Dialog kinds that share the account-wide message id counter on Telegram.
@@ -52,6 +53,8 @@ class World:
         self._media: dict[int, MediaRec] = {}
         self._next_media_id = 1 << 60
         self.rng = random.Random(hash_int(seed, "world-extra"))
+        self._channel_pts: dict[int, PtsLog] = {}
+        self._account_pts: PtsLog | None = None
 
     # -- construction ---------------------------------------------------------
 
@@ -193,6 +196,26 @@ class World:
                 return chat
         raise KeyError(peer_id)
 
+    # -- update sequences (pts) -------------------------------------------------
+
+    def pts_log(self, peer_id: int) -> PtsLog:
+        """The pts sequence a dialog's changes advance: its own (channels, supergroups)
+        or the account's (private chats, basic groups, Saved Messages)."""
+        if self._by_peer[peer_id].kind in COMMON_KINDS:
+            return self.account_pts()
+        log = self._channel_pts.get(peer_id)
+        if log is None:
+            # Starts beside the top id, as Telegram's channel pts roughly does.
+            log = self._channel_pts[peer_id] = PtsLog(self.history(peer_id).top_id + 1)
+        return log
+
+    def account_pts(self) -> PtsLog:
+        if self._account_pts is None:
+            if not self._common_built:
+                self._build_common()
+            self._account_pts = PtsLog(self._next_common_id)
+        return self._account_pts
+
     # -- mutations ------------------------------------------------------------
 
     def next_message_id(self, peer_id: int) -> int:
@@ -216,6 +239,7 @@ class World:
         """Append a new message (newest) to a dialog and return its record."""
         dialog = self._by_peer[peer_id]
         hist = self.history(peer_id)
+        log = self.pts_log(peer_id)  # started before the change it records
         last = hist.last()
         # Telegram dates have whole seconds; keep the read model identical to the wire.
         when = (date or datetime.now(UTC)).replace(microsecond=0)
@@ -238,7 +262,19 @@ class World:
         if media is not None:
             self._media.setdefault(media.id, media)
         hist.append(rec)
+        log.record("new", peer_id, rec.id)
         return rec
+
+    def edit_message(self, peer_id: int, msg_id: int, text: str, when: datetime) -> MessageRec:
+        log = self.pts_log(peer_id)
+        rec = self.history(peer_id).edit(msg_id, text, when)
+        log.record("edit", peer_id, msg_id)
+        return rec
+
+    def delete_message(self, peer_id: int, msg_id: int) -> None:
+        log = self.pts_log(peer_id)
+        self.history(peer_id).delete(msg_id)
+        log.record("delete", peer_id, msg_id)
 
     # -- history construction -------------------------------------------------
 

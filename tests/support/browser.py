@@ -36,6 +36,9 @@ FLAGS = [
     "--disable-sync",
     "--disable-dev-shm-usage",
     "--remote-debugging-pipe",
+    # No name resolves but loopback: a page behaves as on a machine without internet, and a
+    # request to a CDN fails at once instead of hanging (tests assert none is even tried).
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1, EXCLUDE localhost",
 ]
 
 
@@ -97,6 +100,11 @@ class Browser:
         os.close(from_chrome_w)
         self._buffer = b""
         self._next_id = 0
+        self.requested: list[str] = []
+        """Every URL any page asked for (Network.requestWillBeSent), in order, but those
+        the browser blocked before sending (they are in `blocked`)."""
+        self.blocked: list[str] = []
+        self._urls: dict[str, str] = {}
 
     def call(
         self,
@@ -114,11 +122,25 @@ class Browser:
         deadline = time.monotonic() + timeout
         while True:
             for reply in self._messages(deadline):
+                self._record(reply)
                 if reply.get("id") == self._next_id:
                     if "error" in reply:
                         raise BrowserError(f"{method}: {reply['error']}")
                     result: dict[str, Any] = reply["result"]
                     return result
+
+    def _record(self, event: dict[str, Any]) -> None:
+        method, params = event.get("method"), event.get("params", {})
+        if method == "Network.requestWillBeSent":
+            self._urls[params["requestId"]] = params["request"]["url"]
+            self.requested.append(params["request"]["url"])
+        elif method == "Network.loadingFailed" and params.get("blockedReason"):
+            # Refused by the browser itself (e.g. the page's Content-Security-Policy):
+            # nothing was sent.
+            url = self._urls.get(params["requestId"])
+            if url in self.requested:
+                self.requested.remove(url)
+                self.blocked.append(url)
 
     def _messages(self, deadline: float) -> Iterator[dict[str, Any]]:
         while b"\0" not in self._buffer:
@@ -139,6 +161,7 @@ class Browser:
             "sessionId"
         ]
         page = Page(self, session)
+        self.call("Network.enable", {}, session=session)
         self.call("Page.navigate", {"url": url}, session=session)
         page.wait_for("document.readyState === 'complete' && location.href !== 'about:blank'")
         return page

@@ -1,6 +1,6 @@
 """Request handlers, one module per area; importing this package registers them."""
 
-from . import auth, dialogs, files, history, peers, search, system
+from . import auth, dialogs, files, history, peers, search, system, updates
 from .base import REGISTRY, Ctx, Entry, handles
 
 __all__ = [
@@ -15,4 +15,5 @@ __all__ = [
     "peers",
     "search",
     "system",
+    "updates",
 ]

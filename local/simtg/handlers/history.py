@@ -40,7 +40,7 @@ def get_history(ctx: Ctx, req: Any) -> Any:
     messages, chats, users = _pack(ctx, msgs, [peer_id])
     if world.dialog(peer_id).kind not in COMMON_KINDS:
         return T.messages.ChannelMessages(
-            pts=hist.top_id + 1,
+            pts=world.pts_log(peer_id).pts,
             count=hist.count,
             messages=messages,
             topics=[],
@@ -93,5 +93,10 @@ def get_channel_messages(ctx: Ctx, req: Any) -> T.messages.ChannelMessages:
         for r, i in zip(recs, wanted, strict=True)
     ]
     return T.messages.ChannelMessages(
-        pts=hist.top_id + 1, count=len(out), messages=out, topics=[], chats=chats, users=users
+        pts=ctx.world.pts_log(chat.peer_id).pts,
+        count=len(out),
+        messages=out,
+        topics=[],
+        chats=chats,
+        users=users,
     )

@@ -1,4 +1,4 @@
-"""help.*, updates.* and logout: the plumbing Telethon calls on its own."""
+"""help.* and logout: the plumbing Telethon calls on its own (updates.* are in updates.py)."""
 
 from __future__ import annotations
 
@@ -68,22 +68,6 @@ def get_config(ctx: Ctx, req: Any) -> T.Config:
 @handles(F.help.GetNearestDcRequest, auth=False)
 def get_nearest_dc(ctx: Ctx, req: Any) -> T.NearestDc:
     return T.NearestDc("XX", ctx.dc_id, ctx.sim.home_dc)
-
-
-@handles(F.updates.GetStateRequest)
-def get_state(ctx: Ctx, req: Any) -> T.updates.State:
-    return T.updates.State(pts=1, qts=0, date=datetime.now(UTC), seq=1, unread_count=0)
-
-
-@handles(F.updates.GetDifferenceRequest)
-def get_difference(ctx: Ctx, req: Any) -> T.updates.DifferenceEmpty:
-    # The sim does not stream updates for message changes; clients re-read history.
-    return T.updates.DifferenceEmpty(date=datetime.now(UTC), seq=1)
-
-
-@handles(F.updates.GetChannelDifferenceRequest)
-def get_channel_difference(ctx: Ctx, req: Any) -> T.updates.ChannelDifferenceEmpty:
-    return T.updates.ChannelDifferenceEmpty(pts=req.pts, final=True, timeout=300)
 
 
 @handles(F.auth.LogOutRequest)

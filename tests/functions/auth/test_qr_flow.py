@@ -213,6 +213,34 @@ def test_cancelled_login_is_gone(driver: Driver, sim: SimulatedTelegram, stores:
     assert not stores.sessions.exists(USER)
 
 
+@pytest.mark.parametrize("outcome", ["success", "expired", "error"])
+def test_cancelling_a_finished_login_is_409_and_its_status_stays_readable(
+    driver: Driver,
+    sim: SimulatedTelegram,
+    stores: Stores,
+    monkeypatch: pytest.MonkeyPatch,
+    outcome: str,
+) -> None:
+    sim.set_password(PASSWORD)
+    token, _ = _start(driver)
+    _scan(driver, sim, token)
+    assert _poll(driver, token)["status"] == "password_required"
+    if outcome == "success":
+        assert driver.password(token, {"password": PASSWORD}).body["status"] == "success"
+    elif outcome == "error":
+        for _ in range(MAX_PASSWORD_ATTEMPTS):
+            driver.password(token, {"password": "nope"})
+    else:
+        started = auth_service._now()
+        monkeypatch.setattr(auth_service, "_now", lambda: started + FLOW_SECONDS + 1)
+    reply = driver.cancel(token)
+    assert reply.status == 409, reply.body
+    assert outcome in reply.body["detail"] and "nothing to cancel" in reply.body["detail"]
+    assert _poll(driver, token)["status"] == outcome  # still readable afterwards
+    assert driver.cancel(token).status == 409
+    assert stores.sessions.exists(USER) == (outcome == "success")
+
+
 # -- force --------------------------------------------------------------------------------
 def test_existing_session_needs_force(
     driver: Driver, sim: SimulatedTelegram, stores: Stores

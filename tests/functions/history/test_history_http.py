@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 
 from local.simtg import SimulatedTelegram, World
@@ -108,10 +109,34 @@ def test_chunks_hold_chunk_size_messages(http: TestClient, big: int) -> None:
     assert sizes == [40] * 11 + [10]
 
 
-def test_uncached_chunks_never_exceed_chunk_size(http: TestClient, world: World, big: int) -> None:
-    frames = parse_sse(get(http, big, chunk_size=30).text)
-    assert all(0 < len(f.data["messages"]) <= 30 for f in frames)
-    assert [m["message_id"] for m in messages_of(frames)] == expected_ids(world, big, 0, EVER)
+def _sizes(frames: list[Any]) -> list[int]:
+    return [len(f.data["messages"]) for f in frames if f.event == "message"]
+
+
+def _exact(total: int, chunk_size: int) -> list[int]:
+    full, rest = divmod(total, chunk_size)
+    return [chunk_size] * full + ([rest] if rest else [])
+
+
+@pytest.mark.parametrize("chunk_size", [1, 37, 100, 150, 1000])
+def test_uncached_chunks_hold_exactly_chunk_size_messages_across_telegram_pages(
+    http: TestClient, world: World, big: int, chunk_size: int
+) -> None:
+    frames = parse_sse(get(http, big, chunk_size=chunk_size).text)
+    want = expected_ids(world, big, 0, EVER)
+    assert [m["message_id"] for m in messages_of(frames)] == want
+    assert _sizes(frames) == _exact(len(want), chunk_size)
+
+
+def test_chunks_are_exact_across_cached_and_uncached_segments(
+    http: TestClient, world: World, big: int
+) -> None:
+    walk(http, big, start_date="2024-03-01", end_date="2024-03-20")  # cached islands
+    walk(http, big, start_date="2024-07-01", end_date="2024-08-31")
+    frames = parse_sse(get(http, big, chunk_size=37).text)
+    want = expected_ids(world, big, 0, EVER)
+    assert [m["message_id"] for m in messages_of(frames)] == want
+    assert _sizes(frames) == _exact(len(want), 37)
 
 
 def test_date_only_end_date_includes_that_whole_day(

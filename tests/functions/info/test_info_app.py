@@ -45,3 +45,22 @@ def test_unknown_route_event_gets_json_404() -> None:
     resp = info_app.handler(event, None)
     assert resp["statusCode"] == 404
     assert json.loads(resp["body"]) == {"detail": "Not found: /nope"}
+
+
+def test_docs_pages_load_their_assets_from_the_app_itself() -> None:
+    client = TestClient(info_app.app)
+    for page, asset in (("/docs", "swagger-ui-bundle.js"), ("/redoc", "redoc.standalone.js")):
+        html = client.get(page)
+        assert html.status_code == 200
+        assert f'src="/docs/assets/{asset}"' in html.text
+        assert "https://" not in html.text  # no CDN
+        assert "default-src 'self'" in html.headers["content-security-policy"]
+        js = client.get(f"/docs/assets/{asset}")
+        assert js.status_code == 200 and len(js.content) > 500_000
+        assert js.headers["content-type"].startswith("text/javascript")
+
+
+def test_an_unknown_docs_asset_is_a_json_404() -> None:
+    reply = TestClient(info_app.app).get("/docs/assets/..%2Fcore.py")
+    assert reply.status_code == 404
+    assert "detail" in reply.json()

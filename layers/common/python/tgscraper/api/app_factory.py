@@ -9,6 +9,7 @@ from collections.abc import Iterable
 from fastapi import APIRouter, FastAPI
 
 from tgscraper.api.api_key import ApiKeyMiddleware
+from tgscraper.api.docs import install_docs
 from tgscraper.api.errors import install_error_handlers
 from tgscraper.api.guards import BodyLimit, CrashGuard, HeadAsGet
 from tgscraper.api.openapi import install_openapi
@@ -30,6 +31,9 @@ def create_app(
         title=title,
         version=API_VERSION,
         description="QR login, dialog search, SSE message history and media downloads.",
+        # FastAPI's pages load their assets from a CDN; tgscraper.api.docs serves them.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.container = container = container or Container()
     # Set by the local runner when it shuts down: open SSE streams end at their next
@@ -37,6 +41,7 @@ def create_app(
     app.state.draining = threading.Event()
     install_error_handlers(app)
     install_openapi(app)
+    install_docs(app)
     if container.settings.api_key:
         app.add_middleware(ApiKeyMiddleware, api_key=container.settings.api_key)
     # Added last = outermost: the crash guard sees every error, the body limit applies

@@ -251,7 +251,13 @@ class AuthService:
             raise Conflict("Another request is working on this login; retry in a moment") from None
 
     def cancel(self, token: str) -> None:
-        self._load(token)  # 404 for unknown ones
+        """End a pending flow. A finished one (success, expired, error) is a Conflict and
+        keeps its status readable: nothing was cancelled."""
+        state = self._load(token)  # 404 for unknown ones
+        if not state.active:
+            raise Conflict(
+                f"QR login already finished with status '{state.status}': nothing to cancel"
+            )
         self._qr.delete(token)
         log.info("QR login cancelled")
 

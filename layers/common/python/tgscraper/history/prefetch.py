@@ -36,10 +36,6 @@ class Prefetch:
         except Exception as exc:
             await self._queue.put(_Failed(exc))
 
-    def ready(self) -> bool:
-        """A page (or failure) can be taken without waiting."""
-        return self._head is not None or not self._queue.empty()
-
     async def peek(self) -> None:
         """Wait for the first page; raise its failure (e.g. a flood wait) right away."""
         if self._head is None:

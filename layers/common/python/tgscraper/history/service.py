@@ -7,7 +7,9 @@ connects, resolves the dialog and waits for the first Telegram page (so an unkno
 is a 404, a private one a 403, a flood wait a 429 with Retry-After). The returned
 `HistoryStream` then produces frames lazily: cached segments are read in keyset pages,
 fetched segments page by page (stored, indexed and covered as they arrive), so memory is
-flat whatever the range. A failure after the first byte ends the stream with an
+flat whatever the range. Frames hold exactly `chunk_size` messages (the last one fewer),
+cached or fetched: the chunker carries a part-filled frame across pages and segments, and
+sends a frame as soon as it is full. A failure after the first byte ends the stream with an
 `event: error` frame; what was sent and stored stays valid.
 """
 
@@ -214,9 +216,8 @@ class HistoryStream:
         cover_limit = min(seg.hi, prefetch.started_at - COVERAGE_SAFETY)
         span_from = sk_floor(seg.lo)
         while True:
-            if self._chunks.pending and not prefetch.ready():
-                # About to wait for Telegram: send what we hold instead of sitting on it.
-                yield self._chunks.flush()
+            # A part-filled chunk waits for the next page (frames hold exactly chunk_size
+            # messages, docs/history-stream.md); that page is already on its way.
             page = await prefetch.get()
             stopped = False
             try:

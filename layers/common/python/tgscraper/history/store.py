@@ -50,6 +50,11 @@ def message_sk(record: MessageRecord) -> str:
     return sort_key(_iso(record.date), record.id)
 
 
+def sk_of(epoch: int, message_id: int) -> str:
+    """Sort key of the message (epoch, message_id)."""
+    return sort_key(_iso(epoch), message_id)
+
+
 def message_id_of(sk: str) -> int:
     return int(sk.rsplit("#", 1)[1])
 
@@ -133,6 +138,22 @@ class MessageCache:
         self._table.put_many(items)
         if stale:
             self._table.delete_many(stale)
+
+    # -- single messages (the sync applies edits and deletions one by one) ---------------
+    def get_json(self, sk: str) -> str | None:
+        item = self._table.get(self._pk, sk)
+        return None if item is None else str(item["j"])
+
+    def first_from(self, sk: str, *, reverse: bool = False) -> str | None:
+        """Sort key of the first cached message at or after `sk` (reverse: the last one
+        at or before it)."""
+        bound = {"sk_to": sk} if reverse else {"sk_from": sk}
+        for item in self._table.query(self._pk, reverse=reverse, limit=1, **bound):
+            return str(item["sk"])
+        return None
+
+    def delete_sks(self, sks: Iterable[str]) -> None:
+        self._table.delete_many((self._pk, sk) for sk in sks)
 
     def put_records(self, records: Iterable[MessageRecord]) -> None:
         """Plain bulk write (benchmarks and tests fill the cache with it)."""
