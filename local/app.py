@@ -82,5 +82,9 @@ def create_local_app(
 
     install_sweeper(app, container)  # embedded store: permissions, expiry, leftovers
     if container.mode == "demo":
+        from local.demo_info import demo_info
+
         app.state.simulator = simulator or demo_simulator()
+        # `/` and `/health` add it as their "demo" field (functions/info/app.py).
+        app.state.demo_info = demo_info(app.state.simulator)
     return app

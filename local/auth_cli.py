@@ -88,8 +88,15 @@ def _container() -> Container:
         # after a few seconds, so the whole terminal flow can be seen working.
         from local.demo import demo_simulator
 
-        demo_simulator().auto_approve_qr = DEMO_SCAN_SECONDS
+        sim = demo_simulator()
+        sim.auto_approve_qr = DEMO_SCAN_SECONDS
         log.warning("demo mode: the simulated phone approves the QR in %.0f s", DEMO_SCAN_SECONDS)
+        # The simulated account's number and the code its "phone" receives (README).
+        log.warning(
+            "demo mode: with --phone, log in as +%s with the code %s",
+            sim.world.me.phone,
+            sim.auth.login_code,
+        )
     return container
 
 
@@ -171,7 +178,11 @@ async def _phone_login(args: argparse.Namespace, container: Container, io: Termi
     client = container.telegram.factory(session)
     await client.connect()
     try:
-        await client.send_code_request(phone)
+        try:
+            await client.send_code_request(phone)
+        except tg_errors.RPCError as exc:  # e.g. PHONE_NUMBER_INVALID, FLOOD_WAIT
+            io.say(f"Login failed: {exc}")
+            return 1
         user = None
         for _ in range(MAX_CODE_ATTEMPTS):
             code = io.ask("Login code Telegram sent you: ").strip()
@@ -183,6 +194,9 @@ async def _phone_login(args: argparse.Namespace, container: Container, io: Termi
                 break
             except (tg_errors.PhoneCodeInvalidError, tg_errors.PhoneCodeEmptyError):
                 io.say("Wrong code.")
+            except tg_errors.PhoneCodeExpiredError:
+                io.say("The code expired; run the command again for a new one.")
+                return 1
         if user is None:
             io.say("Login failed.")
             return 1

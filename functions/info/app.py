@@ -32,6 +32,21 @@ class CheckResult(BaseModel):
     detail: str
 
 
+class NotableDialog(BaseModel):
+    id: int
+    type: str
+    title: str
+    username: str | None = None
+    about: str
+
+
+class DemoInfo(BaseModel):
+    """Only in demo mode: how to log in and the dialogs worth trying first."""
+
+    message: str
+    notable_dialogs: list[NotableDialog]
+
+
 class Health(BaseModel):
     status: str
     mode: str
@@ -39,6 +54,8 @@ class Health(BaseModel):
     version: str
     checks: list[CheckResult] | None = None
     """Only with ?deep=true: one entry per store and the Telegram credentials."""
+    demo: DemoInfo | None = None
+    """Only in demo mode (the local runner sets app.state.demo_info)."""
 
 
 _DEEP_TTL = 5.0
@@ -57,9 +74,21 @@ class Index(BaseModel):
     version: str
     docs: str
     endpoints: list[EndpointInfo]
+    demo: DemoInfo | None = None
+    """Only in demo mode, as in /health."""
 
 
-@router.get("/", response_model=Index, summary="List the available endpoints")
+def _demo_info(request: Request) -> dict[str, Any] | None:
+    info: dict[str, Any] | None = getattr(request.app.state, "demo_info", None)
+    return info
+
+
+@router.get(
+    "/",
+    response_model=Index,
+    response_model_exclude_none=True,
+    summary="List the available endpoints",
+)
 def index(request: Request) -> dict[str, Any]:
     # The OpenAPI document is the one complete list of routes, however routers nest.
     paths: dict[str, dict[str, Any]] = request.app.openapi().get("paths", {})
@@ -76,6 +105,7 @@ def index(request: Request) -> dict[str, Any]:
         "version": API_VERSION,
         "docs": "/docs",
         "endpoints": endpoints,
+        "demo": _demo_info(request),
     }
 
 
@@ -97,6 +127,7 @@ async def health(
         "mode": container.mode,
         "storage": container.settings.storage_backend,
         "version": API_VERSION,
+        "demo": _demo_info(request),
     }
     if not deep:
         return body

@@ -49,6 +49,10 @@ class AuthRegistry:
     passwords: dict[int, PasswordRecord] = field(default_factory=dict)
     srp_sessions: dict[int, SrpSession] = field(default_factory=dict)
     exported: dict[int, tuple[bytes, int]] = field(default_factory=dict)  # id -> (bytes, user)
+    #: Phone login: the code every "sent" code is (documented for the demo), and the
+    #: phone_code_hash of each code sent -> the phone number (digits) it was sent to.
+    login_code: str = "12345"
+    phone_codes: dict[str, str] = field(default_factory=dict)
     token_ttl: float = 30.0
 
     def new_key(self, dc_id: int, user_id: int | None = None) -> KeyState:

@@ -94,8 +94,12 @@ def make_dialog(
     user: UserRec | None = None,
     pinned: bool = False,
     rng: random.Random | None = None,
+    bursts: tuple[tuple[datetime, datetime, int], ...] = (),
 ) -> DialogRec:
-    """Create the entity (unless given) and its dialog, and register both with the world."""
+    """Create the entity (unless given) and its dialog, and register both with the world.
+
+    ``bursts``: (start, end, count) windows holding ``count`` of the ``messages`` each.
+    """
     rng = rng or world.rng
     me = world.me.id
     channels = [c.peer_id for c in world.chats.values() if c.kind == "channel"]
@@ -131,8 +135,10 @@ def make_dialog(
     else:
         lo, hi = _PARTICIPANTS[kind]
         count = participants or int(lo * (hi / lo) ** rng.random())
-        if created is None:
-            created = world.now - timedelta(days=rng.uniform(30, 365 * years))
+        # Drawn even when given, so choosing a dialog's creation date never shifts the ids
+        # of the dialogs after it (README shows the demo archive's id).
+        drawn = world.now - timedelta(days=rng.uniform(30, 365 * years))
+        created = drawn if created is None else created
         created = created.replace(microsecond=0)  # Telegram dates are whole seconds
         start, end = _span(world, rng, years, created, last_date)
         # Basic group ids are small; channel ids are 10 digits (-100… when marked).
@@ -170,7 +176,7 @@ def make_dialog(
     ctx.peer_id = dialog.peer_id
     dialog.archived, dialog.muted, dialog.pinned = archived, muted, pinned
     dialog.unread_count = min(unread, messages)
-    return world.register_dialog(dialog, ctx, messages, start, end)
+    return world.register_dialog(dialog, ctx, messages, start, end, bursts)
 
 
 class _Flags(NamedTuple):

@@ -16,16 +16,29 @@ from .content import hash_int
 
 @dataclass
 class TimelineSpec:
-    """How many messages a dialog gets and the unix-time span they fall in."""
+    """How many messages a dialog gets and the unix-time span they fall in.
+
+    ``bursts``: (start_ts, end_ts, count) windows that get ``count`` of the messages on top
+    of the uniform spread (a busy afternoon), so a short window is sure to hold some.
+    """
 
     count: int
     start_ts: int
     end_ts: int
+    bursts: tuple[tuple[int, int, int], ...] = ()
 
 
 def dialog_dates(seed: int, peer_id: int, spec: TimelineSpec) -> list[int]:
     rng = random.Random(hash_int(seed, "timeline", peer_id))
-    return sorted(rng.randint(spec.start_ts, spec.end_ts) for _ in range(spec.count))
+    in_bursts = min(spec.count, sum(count for _, _, count in spec.bursts))
+    dates = [rng.randint(spec.start_ts, spec.end_ts) for _ in range(spec.count - in_bursts)]
+    left = in_bursts
+    for start, end, count in spec.bursts:
+        take = min(count, left)
+        dates.extend(rng.randint(start, end) for _ in range(take))
+        left -= take
+    dates.sort()
+    return dates
 
 
 def channel_columns(seed: int, peer_id: int, spec: TimelineSpec) -> tuple[array, array]:

@@ -13,7 +13,6 @@ from typing import Any
 
 from .content import ContentContext, decode_media_id, dt_to_ts, hash_int, make_media
 from .history import History
-from .media import media_bytes
 from .models import (
     ChatRec,
     DialogKind,
@@ -25,6 +24,7 @@ from .models import (
     UserRec,
 )
 from .pts import PtsLog
+from .realfiles import file_bytes
 from .timeline import TimelineSpec, channel_columns, common_columns
 
 #: Dialog kinds that share the account-wide message id counter on Telegram.
@@ -92,14 +92,25 @@ class World:
         )
 
     def register_dialog(
-        self, dialog: DialogRec, ctx: ContentContext, count: int, start: datetime, end: datetime
+        self,
+        dialog: DialogRec,
+        ctx: ContentContext,
+        count: int,
+        start: datetime,
+        end: datetime,
+        bursts: tuple[tuple[datetime, datetime, int], ...] = (),
     ) -> DialogRec:
         """Attach a dialog whose history will be generated on first access."""
         dialog._world = self
         self.dialogs.append(dialog)
         self._by_peer[dialog.peer_id] = dialog
         self._contexts[dialog.peer_id] = ctx
-        spec = TimelineSpec(count, dt_to_ts(start), max(dt_to_ts(end), dt_to_ts(start)))
+        spec = TimelineSpec(
+            count,
+            dt_to_ts(start),
+            max(dt_to_ts(end), dt_to_ts(start)),
+            tuple((dt_to_ts(lo), dt_to_ts(hi), n) for lo, hi, n in bursts),
+        )
         self._specs[dialog.peer_id] = spec
         if dialog.kind in COMMON_KINDS and self._common_built:
             self._histories[dialog.peer_id] = self._build_common_late(dialog.peer_id, spec)
@@ -108,8 +119,8 @@ class World:
     def add_dialog(self, kind: DialogKind, messages: int, **options: Any) -> DialogRec:
         """Add a dialog after generation, e.g. a 200k-message channel for benchmarks.
 
-        Options: title, username, participants, created, last_date, archived, muted,
-        unread, creator, verified, media_percent (see ``generator.make_dialog``).
+        Options: title, username, participants, created, last_date, years, archived, muted,
+        unread, creator, verified, media_percent, bursts (see ``generator.make_dialog``).
         """
         from .generator import make_dialog
 
@@ -136,6 +147,10 @@ class World:
             hist = self._histories[peer_id]
         return hist
 
+    def is_generated(self, peer_id: int) -> bool:
+        """Whether the dialog's history columns exist yet (they are built on first access)."""
+        return peer_id in self._histories
+
     def messages(self, peer_id: int) -> list[MessageRec]:
         """All messages of a dialog, oldest first (materialises them: tests only)."""
         return list(self.history(peer_id))
@@ -159,10 +174,9 @@ class World:
     def media_bytes(
         self, media: MediaRec, offset: int = 0, length: int | None = None, thumb: bool = False
     ) -> bytes:
-        """Bytes of a media file (or of its small photo size when ``thumb``)."""
-        if thumb:
-            return media_bytes(self.seed, f"t{media.id}", media.thumb_size, offset, length)
-        return media_bytes(self.seed, media.key, media.size, offset, length)
+        """Bytes of a media file (or of its small photo size when ``thumb``): a real file
+        of its type and exact size (``realfiles``)."""
+        return file_bytes(self.seed, media, offset, length, thumb=thumb)
 
     def new_media(
         self,

@@ -156,8 +156,9 @@ def _sse_history(http: httpx.Client, dialog_id: int) -> list[dict[str, Any]]:
 
 
 def _scan(dynamodb: Any, table: str) -> list[dict[str, Any]]:
-    items: list[dict[str, Any]] = dynamodb.scan(TableName=table)["Items"]
-    return items
+    # Every page: one Scan answers at most 1 MB.
+    pages = dynamodb.get_paginator("scan").paginate(TableName=table)
+    return [item for page in pages for item in page["Items"]]
 
 
 def test_aws_mode_end_to_end_over_http_and_a_restart(world: World) -> None:

@@ -10,19 +10,14 @@ import asyncio
 import io
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from telethon.tl import functions as F
-from telethon.tl import types as T
 
 from local import __main__ as local_main
 from local import auth_cli
 from local.simtg import SimulatedTelegram
-from local.simtg.errors import RpcFault
-from local.simtg.handlers import base as sim_handlers
 from tests.support.auth_flow import PASSWORD, logged_in_user_id, small_world
 from tests.support.sessions import store_session
 from tgscraper.auth.qr_image import qr_text
@@ -31,7 +26,6 @@ from tgscraper.container import Container
 from tgscraper.storage.factory import Stores, build_embedded_stores
 
 ROOT = Path(__file__).resolve().parents[2]
-CODE = "24680"
 
 
 @pytest.fixture
@@ -181,53 +175,35 @@ def test_ctrl_c_cancels_the_flow_and_changes_nothing(container: Container, store
 
 
 # -- phone --------------------------------------------------------------------------------
-@pytest.fixture
-def phone_login(sim: SimulatedTelegram) -> Iterator[None]:
-    """auth.sendCode / auth.signIn for the sim, which serves QR login only (yet)."""
-
-    def send_code(ctx: Any, req: Any) -> T.auth.SentCode:
-        return T.auth.SentCode(type=T.auth.SentCodeTypeApp(length=5), phone_code_hash="h")
-
-    def sign_in(ctx: Any, req: Any) -> T.auth.Authorization:
-        if req.phone_code != CODE:
-            raise RpcFault(400, "PHONE_CODE_INVALID")
-        if not ctx.sim.auth.login(ctx.state, ctx.world.me.id):
-            raise RpcFault(401, "SESSION_PASSWORD_NEEDED")
-        from local.simtg import tl as sim_tl
-
-        return T.auth.Authorization(user=sim_tl.user(ctx.world.me))
-
-    saved = {
-        k: sim_handlers.REGISTRY.get(k) for k in (F.auth.SendCodeRequest, F.auth.SignInRequest)
-    }
-    sim_handlers.handles(F.auth.SendCodeRequest, auth=False)(send_code)
-    sim_handlers.handles(F.auth.SignInRequest, auth=False)(sign_in)
-    yield
-    for key, entry in saved.items():
-        if entry is None:
-            sim_handlers.REGISTRY.pop(key, None)
-        else:
-            sim_handlers.REGISTRY[key] = entry
+# The simulated account's number and the code its phone receives, as README documents.
+DEMO_PHONE, DEMO_CODE = "+15550100000", "12345"
 
 
-@pytest.mark.usefixtures("phone_login")
 def test_phone_login_with_code_and_2fa(
     container: Container, stores: Stores, sim: SimulatedTelegram
 ) -> None:
     sim.set_password(PASSWORD)
-    script = Script(answers=["+15550001111", "00000", CODE], secrets=["nope", PASSWORD])
+    script = Script(answers=["+1 555 010 0000", "00000", DEMO_CODE], secrets=["nope", PASSWORD])
     assert _cli(script, "alice", "--phone") == 0
     assert "Wrong code." in script.text and "Wrong 2FA password (2 attempts left)" in script.text
     assert _me(stores, sim) == sim.world.me.id
 
 
-@pytest.mark.usefixtures("phone_login")
 def test_phone_number_on_the_command_line(
     container: Container, stores: Stores, sim: SimulatedTelegram
 ) -> None:
-    script = Script(answers=[CODE])
-    assert _cli(script, "alice", "--phone", "+15550001111") == 0
+    script = Script(answers=[DEMO_CODE])
+    assert _cli(script, "alice", "--phone", DEMO_PHONE) == 0
     assert _me(stores, sim) == sim.world.me.id
+
+
+def test_an_unknown_phone_number_fails_with_a_reason_and_stores_nothing(
+    container: Container, stores: Stores
+) -> None:
+    script = Script()
+    assert _cli(script, "alice", "--phone", "+49301234567") == 1
+    assert "Login failed" in script.text and "phone number is invalid" in script.text
+    assert not stores.sessions.exists("alice")
 
 
 # -- the real command ---------------------------------------------------------------------
@@ -260,4 +236,24 @@ def test_command_in_demo_mode_logs_in_with_the_demo_phone(tmp_path: Path) -> Non
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Logged in" in proc.stdout
     stored = build_embedded_stores(Settings(data_dir=tmp_path)).sessions.load("cli_user")
+    assert stored is not None and stored.auth_key
+
+
+def test_command_in_demo_mode_logs_in_by_phone_with_the_code_it_shows(tmp_path: Path) -> None:
+    # GIVEN demo mode WHEN the real command runs with --phone and the user types the code
+    proc = subprocess.run(
+        [sys.executable, "-m", "local", "auth", "phone_user", "--phone", DEMO_PHONE],
+        cwd=ROOT,
+        env={"PYTHONPATH": "layers/common/python:.", "DATA_DIR": str(tmp_path), "PATH": ""},
+        input=DEMO_CODE + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    # THEN it showed the demo number and code, and the session lands in the store
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert f"{DEMO_PHONE} with the code {DEMO_CODE}" in proc.stderr
+    assert "Logged in" in proc.stdout
+    stored = build_embedded_stores(Settings(data_dir=tmp_path)).sessions.load("phone_user")
     assert stored is not None and stored.auth_key

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.server_process import API, demo_login, running_server
+from tests.support.server_process import API, demo_dialog_id, demo_login, running_server
 
-ARCHIVE = "-1002452146875"
+ARCHIVE = demo_dialog_id("sim_archive")
 USER = "perm_user"
 
 

@@ -20,6 +20,7 @@ import httpx
 from tests.support.server_process import (
     API,
     Server,
+    demo_dialog_id,
     demo_login,
     headers,
     media_of,
@@ -28,7 +29,7 @@ from tests.support.server_process import (
 )
 from tgscraper.storage import codec
 
-ARCHIVE = "-1002452146875"
+ARCHIVE = demo_dialog_id("sim_archive")
 USER = "killed"
 LATENCY = 0.3
 

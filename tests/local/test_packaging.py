@@ -2,7 +2,8 @@
 gets the `tgscraper` console script, which serves /health in demo mode, and
 `python -m local serve` works there without PYTHONPATH.
 
-The copy holds the files git tracks (as they are in the working tree), as a clone would.
+The copy holds the files git tracks or would track (as they are in the working tree, so
+new files count before their commit), as a clone would.
 The new venv reaches the already installed dependencies through a path-only .pth line
 (no network, and no other checkout's editable install is activated: a .pth path line does
 not run that directory's .pth files), then `pip install -e . --no-deps` installs the copy,
@@ -38,7 +39,11 @@ def _free_port() -> int:
 
 def _tracked_files() -> list[str]:
     out = subprocess.run(
-        ["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, check=True, timeout=30
+        ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        timeout=30,
     ).stdout.decode()
     return [name for name in out.split("\0") if name]
 

@@ -99,6 +99,8 @@ class Browser:
         os.close(to_chrome_r)
         os.close(from_chrome_w)
         self._buffer = b""
+        self._poll = select.poll()
+        self._poll.register(self._from_chrome, select.POLLIN)
         self._next_id = 0
         self.requested: list[str] = []
         """Every URL any page asked for (Network.requestWillBeSent), in order, but those
@@ -145,7 +147,9 @@ class Browser:
     def _messages(self, deadline: float) -> Iterator[dict[str, Any]]:
         while b"\0" not in self._buffer:
             left = deadline - time.monotonic()
-            if left <= 0 or not select.select([self._from_chrome], [], [], left)[0]:
+            # poll(), not select(): a long test session can hold more than FD_SETSIZE
+            # (1024) descriptors, and select() rejects any fd above it.
+            if left <= 0 or not self._poll.poll(left * 1000):
                 raise BrowserError("Chromium did not answer in time")
             chunk = os.read(self._from_chrome, 1 << 16)
             if not chunk:

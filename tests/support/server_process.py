@@ -81,9 +81,11 @@ def start_server(
     umask: int | None = None,
     env: dict[str, str] | None = None,
     latency: float | None = None,
+    port: int | None = None,
 ) -> Server:
-    """latency: the simulated Telegram answers each request after this many seconds."""
-    port = _free_port()
+    """latency: the simulated Telegram answers each request after this many seconds;
+    port: listen there (e.g. a helper's own range) instead of a free ephemeral port."""
+    port = port or _free_port()
     module = "local"
     if latency is not None:
         module = "tests.support.latency_server"
@@ -119,12 +121,20 @@ def running_server(
     umask: int | None = None,
     env: dict[str, str] | None = None,
     latency: float | None = None,
+    port: int | None = None,
 ) -> Iterator[Server]:
-    server = start_server(data_dir, umask=umask, env=env, latency=latency)
+    server = start_server(data_dir, umask=umask, env=env, latency=latency, port=port)
     try:
         yield server
     finally:
         server.stop()
+
+
+def demo_dialog_id(username: str) -> str:
+    """The id the demo server gives a dialog of its (seeded, fixed) world, e.g. "sim_archive"."""
+    from local.simtg import demo_world
+
+    return str(next(d.peer_id for d in demo_world().dialogs if d.username == username))
 
 
 def headers(username: str) -> dict[str, str]:

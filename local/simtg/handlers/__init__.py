@@ -1,6 +1,6 @@
 """Request handlers, one module per area; importing this package registers them."""
 
-from . import auth, dialogs, files, history, peers, search, system, updates
+from . import auth, dialogs, files, history, peers, phone, search, system, updates
 from .base import REGISTRY, Ctx, Entry, handles
 
 __all__ = [
@@ -13,6 +13,7 @@ __all__ = [
     "handles",
     "history",
     "peers",
+    "phone",
     "search",
     "system",
     "updates",
