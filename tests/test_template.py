@@ -99,6 +99,7 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         "SessionsTable": READ,
         SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
         **LEASE,
+        "MessagesTable": frozenset({"dynamodb:Query"}),
         "MediaTable": frozenset({"dynamodb:BatchWriteItem"}),
         **TELEGRAM,
     },

@@ -50,7 +50,7 @@ async def search_messages(
     limit: Annotated[AsciiInt, Query(description=f"Results per page, 1-{MAX_LIMIT}")] = 50,
     source: Annotated[
         Literal["telegram", "cache"],
-        Query(description="cache: the local cache's full-text index (embedded mode only)"),
+        Query(description="cache: the local cache (AWS adapter set: one dialog_id)"),
     ] = "telegram",
     fields: Annotated[
         Literal["contract", "extended"], Query(description="extended: see docs/messages.md")

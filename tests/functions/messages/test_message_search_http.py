@@ -195,13 +195,41 @@ def test_a_search_needs_a_logged_in_user(http: TestClient) -> None:
     assert "detail" in resp.json()
 
 
-def test_source_cache_needs_the_embedded_store(
+def test_source_cache_in_one_dialog_on_both_adapter_sets(
+    http: TestClient, world: World, sim: SimulatedTelegram, sc: Showcase
+) -> None:
+    span = {"start_date": "2020-01-01", "end_date": "2025-06-01"}
+    walk = http.get(f"/api/v3/history/{sc.discussion}", headers=H, params=span)
+    assert walk.status_code == 200 and "event: error" not in walk.text
+    sim.reset_requests()
+    for q in ("agreed", "FINALLY", ""):
+        want = sorted(
+            matching(world.history(sc.discussion), q) if q else world.history(sc.discussion),
+            key=lambda m: (int(m.date.timestamp()), m.id),
+            reverse=True,
+        )
+        seen: list[int] = []
+        params: dict[str, Any] = {"source": "cache", "q": q, "dialog_id": sc.discussion}
+        for _ in range(100):
+            resp = http.get("/api/v3/search/messages", headers=H, params={**params, "limit": 3})
+            assert resp.status_code == 200, resp.text
+            body = resp.json()
+            assert body["source"] == "cache"
+            seen += [r["message"]["message_id"] for r in body["results"]]
+            if body["next"] is None:
+                break
+            params = {**params, **body["next"]}
+        assert seen == [m.id for m in want], q
+    assert sum(sim.requests.values()) == 0
+
+
+def test_source_cache_across_all_chats_needs_the_embedded_store(
     http: TestClient, any_settings: Settings, sim: SimulatedTelegram
 ) -> None:
     resp = http.get("/api/v3/search/messages", headers=H, params={"q": "a", "source": "cache"})
     if any_settings.storage_backend == "aws":
         assert resp.status_code == 400
-        assert "embedded" in resp.json()["detail"]
+        assert "dialog_id" in resp.json()["detail"] and "embedded" in resp.json()["detail"]
     else:
         assert resp.status_code == 200
     assert sim.requests["SearchGlobalRequest"] == 0

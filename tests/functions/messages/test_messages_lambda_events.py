@@ -13,6 +13,7 @@ import pytest
 from functions.messages import app as messages_app
 from local.simtg import SimulatedTelegram, World
 from local.simtg.search import matching
+from local.simtg.showcase import Showcase
 from tests.support.history import container, log_in
 from tgscraper.config import Settings
 from tgscraper.media.index import MediaIndex
@@ -75,7 +76,51 @@ def test_search_event_finds_what_the_world_holds(
         assert index.get(LAMBDA_USER, uuid) is not None
 
 
-def test_cache_search_is_a_clear_400_on_lambda(lambda_sim: SimulatedTelegram) -> None:
+def test_cache_search_across_all_chats_is_a_clear_400_on_lambda(
+    lambda_sim: SimulatedTelegram,
+) -> None:
     status, body = invoke("messages_search.json", "q=release&source=cache")
     assert status == 400
-    assert "embedded" in body["detail"]
+    assert "dialog_id" in body["detail"] and "embedded" in body["detail"]
+
+
+def test_cache_search_sample_event_answers_from_one_dialogs_cache(
+    lambda_sim: SimulatedTelegram,
+    world: World,
+    sc: Showcase,
+    aws_settings: Settings,
+    aws_stores: Stores,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from functions.history import app as history_app
+
+    # Nothing cached yet: an empty page, not an error.
+    query = f"q=agreed&source=cache&dialog_id={sc.discussion}"
+    assert invoke("messages_search_cache.json", query) == (
+        200,
+        {"source": "cache", "count": None, "results": [], "next": None},
+    )
+    # The history Lambda caches the dialog (DynamoDB); the search then finds it there.
+    monkeypatch.setattr(
+        history_app.app.state, "container", container(aws_settings, aws_stores, lambda_sim)
+    )
+    event: dict[str, Any] = json.loads((EVENTS / "history_get.json").read_text())
+    path = f"/api/v3/history/{sc.discussion}"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["rawQueryString"] = "start_date=2020-01-01&end_date=2025-06-01"
+    event["queryStringParameters"] = {"start_date": "2020-01-01", "end_date": "2025-06-01"}
+    event["pathParameters"] = {"dialog_id": str(sc.discussion)}
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        walked = history_app.handler(event, None)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    assert walked["statusCode"] == 200 and "event: error" not in walked["body"]
+    lambda_sim.reset_requests()
+    status, body = invoke("messages_search_cache.json", query)
+    assert status == 200, body
+    want = [m.id for m in reversed(matching(world.history(sc.discussion), "agreed"))]
+    assert want and [r["message"]["message_id"] for r in body["results"]] == want
+    assert sum(lambda_sim.requests.values()) == 0

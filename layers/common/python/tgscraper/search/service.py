@@ -1,5 +1,6 @@
 """Message search through Telegram (messages.search in one dialog, messages.searchGlobal
-across them) or, in embedded mode, through the local cache's full-text index.
+across them) or through the local cache (source=cache: a full-text index in embedded
+mode, one dialog's cached messages on the AWS adapter set).
 
 Results are the contract's message objects (optionally with the extended fields), each
 with the dialog it belongs to; media found are added to the media index, so
@@ -186,8 +187,12 @@ class MessageSearch:
     # -- the local cache ---------------------------------------------------------------
     def _cache(self, query: SearchQuery) -> dict[str, Any]:
         finder = text_search_for(self._container.stores)
-        if finder is None:
-            raise BadRequest("source=cache needs the embedded store (SQLite full-text index)")
+        if query.dialog_id is None and not finder.all_dialogs:
+            # Without a text index every chat would be a table scan (storage/text_scan.py).
+            raise BadRequest(
+                "Invalid query parameter 'dialog_id': source=cache across all chats needs "
+                "the embedded store (SQLite full-text index); give dialog_id"
+            )
         if query.filter is not None and query.filter not in CACHE_FILTERS:
             raise BadRequest(
                 f"filter={query.filter} is not available with source=cache "

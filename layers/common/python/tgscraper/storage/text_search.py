@@ -2,7 +2,8 @@
 GET /search/messages?source=cache (docs/messages.md).
 
 The port is `MessageTextSearch`; `text_search_for(stores)` gives the embedded adapter,
-or None on the AWS adapter set (DynamoDB has no text index: the API says so with a 400).
+or on the AWS adapter set (DynamoDB has no text index) a scan of one dialog's cached
+messages with the same matching rule (`text_scan.py`), which cannot search all chats.
 
 The index lives beside the cache in the same database and is kept exact by triggers on
 the message table itself, so no writer has to know about it: the cache writes with
@@ -62,6 +63,9 @@ class TextQuery:
 
 
 class MessageTextSearch(Protocol):
+    all_dialogs: bool
+    """False: `pk_glob` must name one dialog."""
+
     def search(self, query: TextQuery) -> list[TextHit]: ...
 
 
@@ -75,6 +79,8 @@ def fts_query(q: str) -> str | None:
 
 
 class SqliteMessageText:
+    all_dialogs = True
+
     def __init__(self, table: SqliteItemTable) -> None:
         self._db = table.database
         self._t = table.name
@@ -168,9 +174,10 @@ class SqliteMessageText:
         return hits
 
 
-def text_search_for(stores: Stores) -> MessageTextSearch | None:
+def text_search_for(stores: Stores) -> MessageTextSearch:
     from tgscraper.storage.sqlite_table import SqliteItemTable
+    from tgscraper.storage.text_scan import PartitionMessageText
 
     if isinstance(stores.messages, SqliteItemTable):
         return SqliteMessageText(stores.messages)
-    return None
+    return PartitionMessageText(stores.messages)
