@@ -116,3 +116,21 @@ def _sk(finder: MessageTextSearch, mid: int) -> str | None:
     return next(
         (h.sk for h in finder.search(query) if json.loads(h.json)["message_id"] == mid), None
     )
+
+
+def test_a_long_cache_is_searched_to_its_oldest_message(stores: Stores) -> None:
+    # More messages than one read window of the AWS scan (storage/text_scan.py).
+    long = MessageCache(stores.messages, USER, DIALOG - 1)
+    long.put_records(
+        record(i, f"needle {i}" if i % 100 == 0 else f"hay {i}") for i in range(1, 451)
+    )
+    finder = text_search_for(stores)
+    pk = f"msg#{USER}#{DIALOG - 1}"
+
+    def found(q: str, limit: int) -> list[int]:
+        query = TextQuery(pk, q, sk_floor(0), sk_ceiling(T0 + 10**6), limit=limit)
+        return [json.loads(hit.json)["message_id"] for hit in finder.search(query)]
+
+    assert found("needle", 50) == [400, 300, 200, 100]
+    assert found("hay", 500) == [i for i in range(450, 0, -1) if i % 100]
+    assert found("", 210) == list(range(450, 240, -1))

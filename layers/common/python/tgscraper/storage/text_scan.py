@@ -13,14 +13,16 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from typing import Any
 
-from tgscraper.storage.ports import ItemTable
+from tgscraper.storage.ports import Item, ItemTable
 from tgscraper.storage.text_search import TextHit, TextQuery
 
 # unicode61's token characters are letters and numbers; "_" separates words there too.
 _TOKEN = re.compile(r"[^\W_]+")
 _URL_TYPES = {"url", "text_url"}
+_WINDOW = 200
 
 
 def _fold(text: str) -> str:
@@ -75,9 +77,7 @@ class PartitionMessageText:
                 sk_to, skip_sk = min(sk_to, before_sk), before_sk
         wanted = words(query.q)
         hits: list[TextHit] = []
-        for item in self._table.query(pk, sk_from=query.sk_from, sk_to=sk_to, reverse=True):
-            if item["sk"] == skip_sk:
-                continue
+        for item in self._newest_first(pk, query.sk_from, sk_to, skip_sk):
             message = json.loads(item["j"])
             extended = json.loads(item.get("x") or "{}")
             if query.sender_id is not None and message.get("sender_id") != query.sender_id:
@@ -90,3 +90,22 @@ class PartitionMessageText:
             if len(hits) >= query.limit:
                 break
         return hits
+
+    def _newest_first(
+        self, pk: str, sk_from: str, sk_to: str, skip_sk: str | None
+    ) -> Iterator[Item]:
+        """The span newest first, read in windows of _WINDOW items, so a page that fills
+        early reads little (an unbounded DynamoDB query reads 1 MB per request)."""
+        while True:
+            last = None
+            count = 0
+            for item in self._table.query(
+                pk, sk_from=sk_from, sk_to=sk_to, reverse=True, limit=_WINDOW
+            ):
+                count += 1
+                last = item["sk"]
+                if last != skip_sk:
+                    yield item
+            if count < _WINDOW or last is None:
+                return
+            sk_to, skip_sk = last, last  # sort keys are unique within a partition
