@@ -14,6 +14,7 @@ from functions.files.app import router as files_router
 from functions.history.app import router as history_router
 from functions.info.app import router as info_router
 from functions.messages.app import router as messages_router
+from functions.sync.app import router as sync_router
 from tgscraper.api.app_factory import create_app
 from tgscraper.config import Settings, get_settings
 from tgscraper.container import Container
@@ -30,6 +31,7 @@ ROUTERS = (
     history_router,
     messages_router,
     files_router,
+    sync_router,
 )
 
 

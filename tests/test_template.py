@@ -35,6 +35,7 @@ GROUPS = {
     "history": "HistoryFunction",
     "messages": "MessagesFunction",
     "files": "FilesFunction",
+    "sync": "SyncFunction",
 }
 
 # Every route of shared/spec/api-v3.md, plus the extras (QR image, login page, message
@@ -53,6 +54,8 @@ SPEC_ROUTES = {
     ("GET", "/api/v3/history/{dialog_id}"): "HistoryFunction",
     ("GET", "/api/v3/files/{uuid}"): "FilesFunction",
     ("GET", "/api/v3/search/messages"): "MessagesFunction",
+    ("POST", "/api/v3/sync/{dialog_id}"): "SyncFunction",
+    ("GET", "/api/v3/sync/{dialog_id}"): "SyncFunction",
 }
 
 # /health for load balancers and uptime checks; /login is a static page that a browser
@@ -109,6 +112,16 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         **LEASE,
         "MediaTable": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}),
         "MediaBucket/*": frozenset({"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}),
+        "MediaBucket": frozenset({"s3:ListBucket"}),
+        **TELEGRAM,
+    },
+    "SyncFunction": {
+        "SessionsTable": READ,
+        SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
+        **LEASE,
+        "MessagesTable": RW,
+        "MediaTable": frozenset({"dynamodb:BatchWriteItem"}),
+        "MediaBucket/*": frozenset({"s3:GetObject"}),
         "MediaBucket": frozenset({"s3:ListBucket"}),
         **TELEGRAM,
     },

@@ -23,6 +23,7 @@ TELEGRAM_FUNCTIONS = {
     "HistoryFunction",
     "MessagesFunction",
     "FilesFunction",
+    "SyncFunction",
     "HistoryStreamFunction",
 }
 # Logger whose level each function's code sets from LOG_LEVEL.
@@ -33,6 +34,7 @@ FUNCTION_MODULES = {
     "functions.history.app": "tgscraper",
     "functions.messages.app": "tgscraper",
     "functions.files.app": "tgscraper",
+    "functions.sync.app": "tgscraper",
     "functions.authorizer.authorizer_app": "tgscraper.authorizer",
 }
 

@@ -7,9 +7,9 @@ another Lambda instance.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from mangum import Mangum
 from pydantic import BaseModel, Field, SecretStr
@@ -120,7 +120,14 @@ def qr_picture(service: AuthServiceDep, token: str = Token) -> Response:
 
 
 @router.get("/login", response_class=HTMLResponse, summary="Browser login page (QR + 2FA)")
-def login_page() -> HTMLResponse:
+def login_page(
+    username: Annotated[
+        str | None, Query(description="Pre-fills the username field (read by the page)")
+    ] = None,
+) -> HTMLResponse:
+    # Declared so it is an accepted parameter (unknown ones are a 400); the page's own
+    # script reads it, the server does not need it.
+    del username
     return HTMLResponse(login_page_html(), headers=LOGIN_PAGE_HEADERS)
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import StreamingResponse
 from mangum import Mangum
 from starlette.background import BackgroundTask
@@ -23,6 +23,7 @@ from tgscraper.history.dates import (
     DEFAULT_CHUNK_SIZE,
     MAX_CHUNK_SIZE,
     check_chunk_size,
+    parse_last_event_id,
     parse_range,
 )
 from tgscraper.history.events_schema import SSE_EVENT
@@ -75,6 +76,22 @@ async def history(
             "polls, service actions, topics... (docs/messages.md); default: the contract's"
         ),
     ] = "contract",
+    sync: Annotated[
+        bool,
+        Query(
+            description="Extension: bring the cached dialog up to date first (POST /sync; "
+            "docs/sync.md); the X-Sync-Complete header says whether it finished"
+        ),
+    ] = False,
+    last_event_id: Annotated[
+        str | None,
+        Header(
+            alias="Last-Event-ID",
+            description="Resume: the `id:` of the last chunk received (its last message id); "
+            "the stream continues with the message after it (a standard SSE client sends it "
+            "by itself when it reconnects)",
+        ),
+    ] = None,
 ) -> EventStreamResponse:
     query = HistoryQuery(
         username=username,
@@ -83,14 +100,22 @@ async def history(
         chunk_size=check_chunk_size(chunk_size),
         force_refresh=force_refresh,
         extended=fields == "extended",
+        resume_after=parse_last_event_id(last_event_id),
     )
+    headers = dict(_SSE_HEADERS)
+    if sync:
+        # Before anything streams, so its errors (429 flood wait...) are real statuses.
+        from tgscraper.sync.service import budget_for_history, sync_dialog
+
+        result = await sync_dialog(container, username, dialog_id, budget_for_history())
+        headers["X-Sync-Complete"] = "true" if result.complete else "false"
     stream = await open_history(container, query, Budget.from_env())
     # The writer stops on a disconnect, a stalled client or a shutdown, yielding to the
     # event loop between frames (tgscraper.history.sse_writer).
     return EventStreamResponse(
         stream.frames(),
         stall_seconds=container.settings.sse_stall_seconds,
-        headers=_SSE_HEADERS,
+        headers=headers,
         background=BackgroundTask(stream.aclose),
     )
 

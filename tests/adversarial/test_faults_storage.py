@@ -24,7 +24,7 @@ from tests.adversarial.rig import (
     cached_ids,
 )
 from tests.support.files import expected_bytes, index_media, media_message
-from tests.support.history import ALICE, expected_ids, messages_of, parse_sse
+from tests.support.history import ALICE, complete, expected_ids, messages_of, parse_sse
 from tgscraper.storage.ports import ConditionFailed, StorageError
 
 USER = {"X-Telegram-Username": ALICE}
@@ -100,8 +100,7 @@ def history(http: TestClient, rig: Rig, **params: Any) -> Any:
 
 def assert_full_history(response: Any, rig: Rig) -> None:
     assert response.status_code == 200
-    events = parse_sse(response.text)
-    assert [e.event for e in events if e.event != "message"] == []
+    events = complete(parse_sse(response.text))
     ids = [m["message_id"] for m in messages_of(events)]
     assert ids == expected_ids(rig.world, rig.big, 0, 2**40)
 

@@ -24,7 +24,7 @@ from fastapi.testclient import TestClient
 from local.simtg import SimulatedTelegram
 from tests.adversarial.rig import Rig, assert_error, assert_store_consistent, new_rig
 from tests.support.files import expected_bytes, index_media, media_message
-from tests.support.history import ALICE, expected_ids, messages_of, parse_sse
+from tests.support.history import ALICE, complete, expected_ids, messages_of, parse_sse
 from tgscraper.config import Settings
 
 USER = {"X-Telegram-Username": ALICE}
@@ -80,8 +80,7 @@ def _ok_2fa(response: Any, rig: Rig, state: Any) -> None:
 
 def _ok_history(response: Any, rig: Rig, state: Any) -> None:
     assert response.status_code == 200
-    events = parse_sse(response.text)
-    assert all(e.event == "message" for e in events), events[-1]
+    events = complete(parse_sse(response.text))
     ids = [m["message_id"] for m in messages_of(events)]
     assert ids == expected_ids(rig.world, rig.big, 0, 2**40)
 

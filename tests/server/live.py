@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import threading
 import time
@@ -38,6 +39,21 @@ class Live:
         return sock
 
 
+def _bind(sock: socket.socket) -> None:
+    """127.0.0.1 on a port the OS picks, or the first free one of TEST_PORTS=LO-HI when
+    set (machines shared by several test runs give each its own range)."""
+    lo, _, hi = os.environ.get("TEST_PORTS", "").partition("-")
+    for port in range(int(lo), int(hi or lo) + 1) if lo else ():
+        try:
+            sock.bind(("127.0.0.1", port))
+            return
+        except OSError:
+            continue
+    if lo:
+        raise AssertionError(f"no free port in TEST_PORTS={lo}-{hi}")
+    sock.bind(("127.0.0.1", 0))
+
+
 @contextmanager
 def live_server(app: FastAPI, settings: Settings, *, sndbuf: int | None = None) -> Iterator[Live]:
     """Serve `app` with the runner's hardened config; stop (bounded) on exit."""
@@ -45,7 +61,7 @@ def live_server(app: FastAPI, settings: Settings, *, sndbuf: int | None = None) 
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     if sndbuf is not None:  # accepted sockets inherit it: a stalled client fills it fast
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, sndbuf)
-    sock.bind(("127.0.0.1", 0))
+    _bind(sock)
     port = sock.getsockname()[1]
     config = build_config(
         app, settings, host="127.0.0.1", port=port, log_level="warning", lifespan="off"

@@ -65,6 +65,8 @@ def history_app(settings: Settings, stores: Stores, sim: SimulatedTelegram) -> F
 class Event:
     event: str
     data: Any
+    id: str | None = None
+    """The frame's `id:` field (the last message id of a chunk), None without one."""
 
 
 def parse_sse(text: str) -> list[Event]:
@@ -73,18 +75,38 @@ def parse_sse(text: str) -> list[Event]:
     events: list[Event] = []
     for block in text.split("\n\n")[:-1]:
         name = "message"
+        event_id: str | None = None
         data_lines: list[str] = []
         for line in block.split("\n"):
             field, _, value = line.partition(": ")
             if field == "event":
                 name = value
+            elif field == "id":
+                assert event_id is None, f"two ids in one frame: {block!r}"
+                event_id = value
             elif field == "data":
                 data_lines.append(value)
             else:
                 raise AssertionError(f"unexpected SSE line {line!r}")
         assert len(data_lines) == 1, block
-        events.append(Event(name, json.loads(data_lines[0])))
+        events.append(Event(name, json.loads(data_lines[0]), event_id))
     return events
+
+
+def complete(events: list[Event], resumed_after: int | None = None) -> list[Event]:
+    """The chunks of a complete stream: message frames, each with the `id:` of its last
+    message, then exactly one `event: end` counting them (its data parses as a chunk);
+    its last_id is the last message sent, else the one the stream resumed after."""
+    assert events and events[-1].event == "end", events[-1:] or "no end event"
+    *chunks, end = events
+    assert all(e.event == "message" for e in chunks), [e.event for e in chunks]
+    for chunk in chunks:
+        assert chunk.id == str(chunk.data["messages"][-1]["message_id"]), chunk
+    sent = [m for e in chunks for m in e.data["messages"]]
+    last = sent[-1]["message_id"] if sent else resumed_after
+    assert end.data == {"messages": [], "total": len(sent), "last_id": last}, end
+    assert end.id is None
+    return chunks
 
 
 def messages_of(events: list[Event]) -> list[dict[str, Any]]:

@@ -11,6 +11,7 @@ from local.simtg import SimulatedTelegram, World
 from tests.support.history import (
     ALICE,
     BOB,
+    complete,
     expected_ids,
     log_in,
     messages_of,
@@ -46,9 +47,7 @@ def walk(http: TestClient, peer: int, **params: Any) -> list[dict[str, Any]]:
     resp = get(http, peer, **params)
     assert resp.status_code == 200, resp.text
     assert resp.headers["content-type"].startswith("text/event-stream")
-    events = parse_sse(resp.text)
-    assert all(e.event == "message" for e in events), events[-1]
-    return messages_of(events)
+    return messages_of(complete(parse_sse(resp.text)))
 
 
 def history_calls(sim: SimulatedTelegram) -> int:
@@ -104,7 +103,7 @@ def test_sender_names_come_with_the_pages_not_one_request_per_message(
 
 def test_chunks_hold_chunk_size_messages(http: TestClient, big: int) -> None:
     walk(http, big)  # now cached: chunks are exact
-    frames = parse_sse(get(http, big, chunk_size=40).text)
+    frames = complete(parse_sse(get(http, big, chunk_size=40).text))
     sizes = [len(f.data["messages"]) for f in frames]
     assert sizes == [40] * 11 + [10]
 

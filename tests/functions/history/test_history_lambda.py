@@ -15,7 +15,7 @@ from urllib.parse import urlencode
 import pytest
 
 from local.simtg import SimulatedTelegram, World
-from tests.support.history import ALICE, container, expected_ids, log_in, parse_sse, ts
+from tests.support.history import ALICE, complete, container, expected_ids, log_in, parse_sse, ts
 from tgscraper.config import Settings
 from tgscraper.storage.factory import build_aws_stores
 
@@ -35,33 +35,41 @@ def lambda_app(
     yield module
 
 
-def invoke(module: Any, peer: int, params: dict[str, Any]) -> dict[str, Any]:
+def invoke(
+    module: Any, peer: int, params: dict[str, Any], last_event_id: str | None = None
+) -> dict[str, Any]:
     event = copy.deepcopy(json.loads(EVENT.read_text()))
     event["rawPath"] = event["requestContext"]["http"]["path"] = f"/api/v3/history/{peer}"
     event["pathParameters"] = {"dialog_id": str(peer)}
     event["rawQueryString"] = urlencode(params)
     event["queryStringParameters"] = {k: str(v) for k, v in params.items()}
     event["headers"]["x-telegram-username"] = ALICE
+    if last_event_id is not None:
+        event["headers"]["last-event-id"] = last_event_id  # API Gateway lower-cases names
     response: dict[str, Any] = module.handler(event, None)
     return response
 
 
-def follow(module: Any, peer: int, params: dict[str, Any]) -> tuple[list[int], int]:
+def follow(
+    module: Any, peer: int, params: dict[str, Any], last_event_id: str | None = None
+) -> tuple[list[int], int]:
     """Walk a range through continuations: (message ids, invocations)."""
     ids: list[int] = []
     calls = 0
     while True:
         calls += 1
         assert calls < 500
-        resp = invoke(module, peer, params)
+        resp = invoke(module, peer, params, last_event_id)
         assert resp["statusCode"] == 200, resp["body"]
         assert resp["isBase64Encoded"] is False
         events = parse_sse(resp["body"])
+        # Where the client is before this response: what an empty end reports.
+        had = ids[-1] if ids else (int(last_event_id) if last_event_id else None)
         for e in events:
             if e.event == "message":
                 ids.extend(m["message_id"] for m in e.data["messages"])
-        if not events or events[-1].event != "continue":
-            assert all(e.event == "message" for e in events)
+        if events[-1].event != "continue":
+            complete(events, resumed_after=had)
             return ids, calls
         nxt = events[-1].data
         params = {
@@ -117,3 +125,25 @@ def test_a_spent_time_budget_still_makes_progress_one_message_per_call(
     ids, calls = follow(lambda_app, big, params)
     assert ids == want
     assert calls == len(want)  # one message each; the last call finds nothing more to add
+
+
+def test_last_event_id_resumes_through_the_handler_and_its_continuations(
+    lambda_app: Any, world: World, big: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    params = {"start_date": "2024-01-01", "end_date": "2024-12-31", "chunk_size": 25}
+    want = expected_ids(world, big, ts("2024-01-01"), ts("2024-12-31 23:59:59"))
+    chunks = complete(parse_sse(invoke(lambda_app, big, params)["body"]))
+    dropped_after = chunks[3].id
+    assert dropped_after is not None
+    rest = want[want.index(int(dropped_after)) + 1 :]
+    assert follow(lambda_app, big, params, dropped_after)[0] == rest
+    # Within a budget too: the header is sent again with every continuation.
+    monkeypatch.setenv("HISTORY_MAX_RESPONSE_BYTES", "40000")
+    ids, calls = follow(lambda_app, big, params, dropped_after)
+    assert ids == rest and calls > 2
+
+
+def test_a_bad_last_event_id_through_the_handler_is_a_400(lambda_app: Any, big: int) -> None:
+    resp = invoke(lambda_app, big, {"chunk_size": 25}, "12abc")
+    assert resp["statusCode"] == 400
+    assert "Last-Event-ID" in json.loads(resp["body"])["detail"]

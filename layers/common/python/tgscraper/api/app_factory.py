@@ -6,13 +6,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
 
 from tgscraper.api.api_key import ApiKeyMiddleware
 from tgscraper.api.docs import install_docs
 from tgscraper.api.errors import install_error_handlers
 from tgscraper.api.guards import BodyLimit, CrashGuard, HeadAsGet
 from tgscraper.api.openapi import install_openapi
+from tgscraper.api.query_check import reject_unknown_query
 from tgscraper.container import Container
 from tgscraper.observability import setup_logging
 
@@ -31,6 +32,8 @@ def create_app(
         title=title,
         version=API_VERSION,
         description="QR login, dialog search, SSE message history and media downloads.",
+        # Every route: an unknown query parameter is a 400 naming it (api.query_check).
+        dependencies=[Depends(reject_unknown_query)],
         # FastAPI's pages load their assets from a CDN; tgscraper.api.docs serves them.
         docs_url=None,
         redoc_url=None,

@@ -5,8 +5,8 @@ answers bad input with 400 and every error as exactly `{"detail": "<readable>"}`
 (`tgscraper.api.errors`). `install_openapi` rewrites the generated document once:
 
 - 422 and its validation schemas are dropped;
-- 400 is documented on every operation that takes a parameter or a body (validation),
-  401 on every operation with the `X-Telegram-Username` header (`UsernameDep`), 500 on all;
+- 400 is documented on every operation (validation, and unknown query parameters), 401
+  on every operation with the `X-Telegram-Username` header (`UsernameDep`), 500 on all;
 - every documented 4xx/5xx answers `ErrorBody` (a route's own `responses=` keep their
   descriptions and get the body if they named none); 429 and 503 carry `Retry-After`.
 
@@ -31,7 +31,8 @@ class ErrorBody(BaseModel):
 
 
 _DESCRIPTIONS = {
-    400: "Bad request: a parameter or the body is invalid (the message names it)",
+    400: "Bad request: a parameter or the body is invalid, or a query parameter is "
+    "unknown (the message names it)",
     401: f"Missing or invalid {USERNAME_HEADER} header, or no stored session",
     403: "The dialog is not accessible to this account",
     404: "Not found",
@@ -84,9 +85,8 @@ def _fix_operation(operation: dict[str, Any]) -> None:
     responses: dict[str, Any] = operation.setdefault("responses", {})
     responses.pop("422", None)
     params = operation.get("parameters", [])
-    implied = [500]
-    if params or "requestBody" in operation:
-        implied.append(400)
+    # 400 everywhere: any operation refuses unknown query parameters (api.query_check).
+    implied = [400, 500]
     if any(p.get("in") == "header" and p.get("name") == USERNAME_HEADER for p in params):
         implied.append(401)
     for status in implied:

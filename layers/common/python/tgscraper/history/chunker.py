@@ -10,7 +10,7 @@ from typing import Any
 from tgscraper.history.dates import HistoryRange, format_date
 from tgscraper.history.limits import Budget
 from tgscraper.history.record import MessageRecord
-from tgscraper.history.sse import messages_frame
+from tgscraper.history.sse import end_frame, messages_frame
 from tgscraper.history.store import message_id_of
 
 
@@ -18,18 +18,28 @@ class BudgetSpent(Exception):
     """The response budget is spent: end with a continuation event."""
 
 
+def _id_of(position: MessageRecord | str) -> int:
+    return message_id_of(position) if isinstance(position, str) else position.id
+
+
 def _sk_date(sk: str) -> int:
     return calendar.timegm(time.strptime(sk[:19], "%Y-%m-%dT%H:%M:%S"))
 
 
 class Chunker:
-    def __init__(self, chunk_size: int, budget: Budget, rng: HistoryRange) -> None:
+    def __init__(
+        self, chunk_size: int, budget: Budget, rng: HistoryRange, resume_after: int = 0
+    ) -> None:
         self._size = chunk_size
         self._budget = budget
         self._range = rng
+        self._resume_after = resume_after
+        """Last-Event-ID: messages with an id up to this one were received already."""
         self._pending: list[str] = []
         self._last: MessageRecord | str | None = None
         """The last message taken: a fetched record, or a cached message's sort key."""
+        self.total = 0
+        """Messages taken so far (the end event reports it)."""
 
     @property
     def pending(self) -> bool:
@@ -37,20 +47,40 @@ class Chunker:
 
     def add(self, message_json: str, position: MessageRecord | str) -> bytes | None:
         """Take one message; a full chunk comes back as a frame. Raises BudgetSpent."""
+        if self._resume_after and _id_of(position) <= self._resume_after:
+            # Ids grow with the date within a dialog (as the fetcher's paging assumes), so
+            # every message up to that id came before it in the stream: the client has it.
+            # Skipped here, not in the walk, so the walk still stores and covers them.
+            return None
         # The first message of a response is always admitted: every response makes
         # progress, so following continuations always ends.
         if self._budget.limited and not self._budget.admit(message_json) and self._last is not None:
             raise BudgetSpent
         self._pending.append(message_json)
         self._last = position
+        self.total += 1
         if len(self._pending) >= self._size:
             return self.flush()
         return None
 
     def flush(self) -> bytes:
-        frame = messages_frame(self._pending)
+        frame = messages_frame(self._pending, self.last_id)
         self._pending = []
         return frame
+
+    @property
+    def last_id(self) -> int | None:
+        """Id of the last message taken (the SSE `id:` of the frame that carries it)."""
+        return None if self._last is None else _id_of(self._last)
+
+    def end(self) -> bytes:
+        """The `event: end` frame of a complete stream. Its last_id is where the client
+        now is: the last message sent, else the one it resumed after (Last-Event-ID or a
+        continuation's after_id, whichever is later; ids grow with the date), else null."""
+        last = self.last_id
+        if last is None:
+            last = max(self._resume_after, self._range.after_id) or None
+        return end_frame(self.total, last)
 
     def continuation(self) -> dict[str, Any]:
         """Where the next request starts: just after the last message taken."""

@@ -22,6 +22,7 @@ MAX_CHUNK_SIZE = 1000
 # ASCII digits only (re.ASCII): `\d` alone also matches Arabic-Indic and other digits.
 _DATE_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})(?:[ T](\d{2}):(\d{2}):(\d{2}))?$", re.ASCII)
 _MAX_EPOCH = 253402300799  # 9999-12-31 23:59:59
+_MAX_ID = 2**63 - 1
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class HistoryRange:
     start: int
     end: int
     after_id: int = 0
+
+    @property
+    def empty(self) -> bool:
+        """A start_date after now (no end_date): no message can be in the range."""
+        return self.start > self.end
 
 
 def _parse(value: str, *, name: str, end_of_day: bool) -> int:
@@ -73,14 +79,30 @@ def parse_range(
     # Telegram has no messages before 1970; dates before it simply mean "from the start".
     start = max(start, 0)
     end = min(end, _MAX_EPOCH)
-    if end < 0 or start > end:
+    if end_date is not None and (end < 0 or start > end):
         raise BadRequest("Invalid date range: start_date is after end_date")
+    # No end_date means "up to now": a start_date in the future is a range that holds no
+    # message yet (an empty stream, only the end event), not a contradiction.
     if after_id is not None:
         if after_id < 0:
             raise BadRequest("Invalid query parameter 'after_id': must be >= 0")
         if start_date is None:
             raise BadRequest("Invalid query parameter 'after_id': only valid with start_date")
     return HistoryRange(start, end, after_id or 0)
+
+
+def parse_last_event_id(value: str | None) -> int:
+    """The `Last-Event-ID` request header: the id of the last chunk a client received
+    (its last message id); 0 without one. BadRequest if it is not such an id."""
+    if value is None or not value.strip():
+        return 0  # SSE: an empty id means "no last event"
+    text = value.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 19 or int(text) > _MAX_ID:
+        raise BadRequest(
+            "Invalid header 'Last-Event-ID': must be the id of a received chunk "
+            "(a message id, a non-negative integer)"
+        )
+    return int(text)
 
 
 def check_chunk_size(chunk_size: int) -> int:

@@ -5,7 +5,9 @@ In OpenAPI 3.1 the `schema` of a `text/event-stream` response describes ONE even
 gives, per event type (see `tgscraper.history.sse` for the framing):
 - message (no `event:` line): {"messages": [<the spec's message object>, ...]};
 - error: {"detail", "retry_after", "status"?}: the stream ended early;
-- continue: {"next_start_date", "after_id", "end_date", "detail"}: repeat to resume.
+- continue: {"next_start_date", "after_id", "end_date", "detail"}: repeat to resume;
+- end: {"messages": [], "total", "last_id"}: the stream is complete.
+A message chunk also has an `id` (its last message id, for `Last-Event-ID`).
 Written by hand (not from pydantic models) so it is self-contained: no `$ref` into
 components that a streamed response could not declare.
 """
@@ -83,14 +85,36 @@ _CONTINUE = {
         "detail": {"type": "string"},
     },
 }
+_END = {
+    "type": "object",
+    "required": ["messages", "total", "last_id"],
+    "properties": {
+        "messages": {"type": "array", "maxItems": 0},
+        "total": {"type": "integer", "description": "messages in this response"},
+        "last_id": {
+            **_NULLABLE_INT,
+            "description": "the last message the client now has (sent or resumed after)",
+        },
+    },
+}
 
 
-def _event(name: str, payload: dict[str, Any], description: str) -> dict[str, Any]:
+def _event(
+    name: str, payload: dict[str, Any], description: str, *, with_id: bool = False
+) -> dict[str, Any]:
+    extra: dict[str, Any] = {}
+    if with_id:
+        extra["id"] = {
+            "type": "string",
+            "pattern": "^[0-9]+$",
+            "description": "the chunk's last message id: send it back as Last-Event-ID",
+        }
     return {
         "type": "object",
         "description": description,
-        "required": ["event", "data"],
+        "required": ["event", "data", *extra],
         "properties": {
+            **extra,
             "event": {"const": name},
             "data": {
                 "type": "string",
@@ -103,7 +127,10 @@ def _event(name: str, payload: dict[str, Any], description: str) -> dict[str, An
 
 SSE_EVENT: dict[str, Any] = {
     "oneOf": [
-        _event("message", _CHUNK, "A chunk of messages, oldest first (no `event:` line)"),
+        _event(
+            "message", _CHUNK, "A chunk of messages, oldest first (no `event:` line)", with_id=True
+        ),
+        _event("end", _END, "The stream is complete (a stream cut off has no end event)"),
         _event("error", _ERROR, "The stream ended early; what was sent stays valid"),
         _event("continue", _CONTINUE, "Size/time budget reached: repeat with these values"),
     ]

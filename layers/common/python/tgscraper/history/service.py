@@ -68,6 +68,8 @@ class HistoryQuery:
     force_refresh: bool = False
     extended: bool = False
     """fields=extended: each message also carries the extended fields (docs/messages.md)."""
+    resume_after: int = 0
+    """Last-Event-ID: skip the messages up to this id (the client has them)."""
 
 
 async def _storage_call(container: Container, fn: Callable[..., _T], *args: Any) -> _T:
@@ -107,7 +109,7 @@ class HistoryStream:
         self._client: Any = None
         self._peer: Any = None
         self._prefetches: dict[int, Prefetch] = {}
-        self._chunks = Chunker(query.chunk_size, budget, query.range)
+        self._chunks = Chunker(query.chunk_size, budget, query.range, query.resume_after)
         self._closed = False
         self._media_prefetch = media_prefetch or MediaPrefetch()
         self._files: FileService | None = None
@@ -160,6 +162,7 @@ class HistoryStream:
                             yield frame
             if self._chunks.pending:
                 yield self._chunks.flush()
+            yield self._chunks.end()  # tells a complete stream from a cut-off one
         except BudgetSpent:
             if self._chunks.pending:
                 yield self._chunks.flush()
@@ -198,7 +201,13 @@ class HistoryStream:
     async def _cached(self, seg: Segment) -> AsyncGenerator[bytes, None]:
         rng = self._query.range
         after = rng.after_id if seg.lo == rng.start else 0
-        rows = self._cache.scan(seg.lo, seg.hi, after_id=after)
+        lo = seg.lo
+        if self._query.resume_after:
+            # Jump near the resume point instead of reading (and skipping) all before it.
+            lo = await self._io(self._cache.resume_second, seg.lo, seg.hi, self._query.resume_after)
+            if lo > seg.lo:
+                after = 0
+        rows = self._cache.scan(lo, seg.hi, after_id=after)
         while True:
             batch = await self._io(_take, rows, _CACHE_BATCH)
             for row in batch:
@@ -292,7 +301,9 @@ async def open_history(
         raise NotFound(f"Dialog {query.dialog_id} not found")
     cache = MessageCache(container.stores.messages, query.username, query.dialog_id)
     rng = query.range
-    if query.force_refresh:
+    if rng.empty:
+        segments: list[Segment] = []  # nothing to read or fetch: only the end event
+    elif query.force_refresh:
         segments = [Segment("fetch", rng.start, rng.end)]
     else:
         covered = await _storage_call(container, partial(cache.coverage, extended=query.extended))

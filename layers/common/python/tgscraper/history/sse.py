@@ -1,7 +1,13 @@
 """Server-Sent Events framing of the history stream.
 
-- `data: {"messages": [...]}` : one chunk of messages (oldest first);
-- `event: error` + `data: {"detail": ..., "retry_after": N|null}` : the stream ended
+- `data: {"messages": [...]}` + `id: <message id>` : one chunk of messages (oldest first);
+  the id is the frame's last message id, so a standard SSE client (by itself)
+  resumes after it with the standard `Last-Event-ID` request header;
+- `event: end` + `data: {"messages": [], "total": N, "last_id": id|null}` : the stream is
+  complete (N messages in this response; last_id: the last message the client now has).
+  Its data parses like a message frame, so a client reading only `data:` lines sees an
+  empty chunk. A stream that ends without `end`, `continue` or `error` was cut off;
+- `event: error` + `data: {"detail": ..., "retry_after": N|null, "status": N}` : the stream ended
   early on an error (e.g. a Telegram flood wait); what was sent before stays valid;
 - `event: continue` + `data: {"next_start_date": ..., "after_id": ..., "end_date": ...}` :
   the response stopped at a size/time budget (Lambda); repeat the request with these
@@ -21,7 +27,7 @@ _SUFFIX = b"]}\n\n"
 _GROUP = 64
 
 
-def messages_frame(message_jsons: Sequence[str]) -> bytes:
+def messages_frame(message_jsons: Sequence[str], last_id: int | None = None) -> bytes:
     """One data frame from messages that are already serialized JSON objects.
 
     Encoded in groups: one emoji makes a joined str 4 bytes per character, and a
@@ -32,7 +38,17 @@ def messages_frame(message_jsons: Sequence[str]) -> bytes:
             for i in range(0, len(message_jsons), _GROUP)
         ]
     )
-    return _PREFIX + body + _SUFFIX
+    if last_id is None:
+        return _PREFIX + body + _SUFFIX
+    # `id:` after `data:` (SSE allows any order): a reader that takes the first line of
+    # a frame as its data keeps working.
+    return _PREFIX + body + b"]}\nid: %d\n\n" % last_id
+
+
+def end_frame(total: int, last_id: int | None) -> bytes:
+    """The marker of a complete stream (see the module docstring)."""
+    payload = {"messages": [], "total": total, "last_id": last_id}
+    return event_frame("end", payload)
 
 
 def event_frame(event: str, payload: dict[str, Any]) -> bytes:

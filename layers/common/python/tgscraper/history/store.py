@@ -152,6 +152,31 @@ class MessageCache:
             return str(item["sk"])
         return None
 
+    def sks_between(self, sk_from: str, sk_to: str) -> list[str]:
+        return [str(i["sk"]) for i in self._table.query(self._pk, sk_from=sk_from, sk_to=sk_to)]
+
+    def resume_second(self, lo: int, hi: int, after_id: int) -> int:
+        """The second from which a read of [lo, hi] reaches the first cached message with
+        an id above `after_id`, by bisection on dates (ids grow with the date within a
+        dialog): ~log2(hi - lo) one-item reads instead of scanning all that came before.
+        The second found may still start with messages up to `after_id` (the reader skips
+        them); past every message of [lo, hi] it is `hi`."""
+
+        def passed(t: int) -> bool:
+            sk = self.first_from(sk_floor(t))
+            return sk is None or sk > sk_ceiling(hi) or message_id_of(sk) > after_id
+
+        a, b = lo, hi + 1
+        while a < b:
+            mid = (a + b) // 2
+            if passed(mid):
+                b = mid
+            else:
+                a = mid + 1
+        # `a` is the first second whose first message is past after_id: the second
+        # before it may end with such messages too.
+        return min(hi, max(lo, a - 1))
+
     def delete_sks(self, sks: Iterable[str]) -> None:
         self._table.delete_many((self._pk, sk) for sk in sks)
 
