@@ -13,6 +13,7 @@ from functions.dialogs.app import router as dialogs_router
 from functions.files.app import router as files_router
 from functions.history.app import router as history_router
 from functions.info.app import router as info_router
+from functions.messages.app import router as messages_router
 from functions.sync.app import router as sync_router
 from tgscraper.api.app_factory import create_app
 from tgscraper.config import Settings, get_settings
@@ -23,7 +24,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tgscraper.local")
 
-ROUTERS = (info_router, auth_router, dialogs_router, history_router, files_router, sync_router)
+ROUTERS = (
+    info_router,
+    auth_router,
+    dialogs_router,
+    history_router,
+    messages_router,
+    files_router,
+    sync_router,
+)
 
 
 def build_container(settings: Settings) -> Container:

@@ -33,11 +33,13 @@ GROUPS = {
     "auth": "AuthFunction",
     "dialogs": "DialogsFunction",
     "history": "HistoryFunction",
+    "messages": "MessagesFunction",
     "files": "FilesFunction",
     "sync": "SyncFunction",
 }
 
-# Every route of shared/spec/api-v3.md, plus the extras (QR image, login page).
+# Every route of shared/spec/api-v3.md, plus the extras (QR image, login page, message
+# search: docs/messages.md).
 SPEC_ROUTES = {
     ("GET", "/"): "InfoFunction",
     ("GET", "/health"): "InfoFunction",
@@ -51,6 +53,7 @@ SPEC_ROUTES = {
     ("GET", "/api/v3/folders"): "DialogsFunction",
     ("GET", "/api/v3/history/{dialog_id}"): "HistoryFunction",
     ("GET", "/api/v3/files/{uuid}"): "FilesFunction",
+    ("GET", "/api/v3/search/messages"): "MessagesFunction",
     ("POST", "/api/v3/sync/{dialog_id}"): "SyncFunction",
     ("GET", "/api/v3/sync/{dialog_id}"): "SyncFunction",
 }
@@ -92,6 +95,14 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
         **LEASE,
         "MessagesTable": RW,
+        "MediaTable": frozenset({"dynamodb:BatchWriteItem"}),
+        **TELEGRAM,
+    },
+    "MessagesFunction": {
+        "SessionsTable": READ,
+        SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
+        **LEASE,
+        "MessagesTable": frozenset({"dynamodb:Query"}),
         "MediaTable": frozenset({"dynamodb:BatchWriteItem"}),
         **TELEGRAM,
     },

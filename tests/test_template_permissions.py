@@ -209,6 +209,17 @@ def test_every_call_of_a_whole_session_is_allowed_by_the_functions_role(
     assert reply["statusCode"] == 200, reply["body"]
     assert '"big.bin"' in reply["body"] and '"small.bin"' in reply["body"]
 
+    # Message search in the cache the history filled (one dialog: DynamoDB has no text index).
+    cached = _retarget(
+        _event("messages_search_cache.json"),
+        "/api/v3/search/messages",
+        f"q=file&source=cache&dialog_id={channel.peer_id}",
+    )
+    reply = invoke("messages", "MessagesFunction", cached)
+    assert reply["statusCode"] == 200, reply["body"]
+    found = [r["message"]["message_id"] for r in _body(reply)["results"]]
+    assert found[:2] == [small_msg.id, big_msg.id]  # the newest "file" messages
+
     # Files: each downloaded from Telegram into S3, then served from the store.
     for msg in (small_msg, big_msg):
         uuid = media_uuid(USER, channel.peer_id, msg.id)
@@ -221,6 +232,7 @@ def test_every_call_of_a_whole_session_is_allowed_by_the_functions_role(
     calls = recorder.calls
     assert "InfoFunction" not in calls
     assert {"AuthFunction", "DialogsFunction", "HistoryFunction", "FilesFunction"} <= set(calls)
+    assert Call("dynamodb:Query", "MessagesTable") in set(calls["MessagesFunction"])
     denied = sorted(
         f"{fn}: {c.action} on {c.resource} with {sorted(c.attributes)}"
         for fn, fn_calls in calls.items()

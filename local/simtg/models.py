@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 DialogKind = Literal["user", "bot", "group", "supergroup", "channel", "saved"]
 ChatKind = Literal["group", "supergroup", "channel"]
-MediaKind = Literal["photo", "document", "video", "voice", "sticker"]
+MediaKind = Literal["photo", "document", "video", "voice", "sticker", "gif", "audio", "round"]
 
 CHANNEL_MARK = 1_000_000_000_000
 

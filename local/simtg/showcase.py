@@ -3,7 +3,8 @@
 - "Showcase News", a channel with signatures: formatting entities, polls (one closed
   quiz), an album, reactions (emoji and custom emoji, one chosen by the account), an
   edited post with comments in a linked discussion group, forwards of every origin
-  (user, channel post, hidden sender) and service messages (channel created, pin);
+  (user, channel post, hidden sender), a GIF, a music track, a round video, a voice note, a
+  document, and service messages (channel created, pin);
 - "Showcase Discussion", its discussion supergroup: the automatic copy of the commented
   post (saved_from), comments with a quote, a nested reply, a channel posting as itself,
   an anonymous admin, a message via a bot, a reply to another chat, and service messages
@@ -156,6 +157,21 @@ def _channel(world: World, peer: int, talk: int, source: int, alice: int) -> Mes
         "Forwarded, sender hidden",
         fwd=FwdRec(w.when - timedelta(hours=5), from_name="Hidden Sender"),
     )
+    media = [
+        ("gif", "Party time", "party.mp4", "video/mp4"),
+        ("audio", "Our anthem 🎵", "anthem.mp3", "audio/mpeg"),
+        ("round", "", None, "video/mp4"),
+        ("voice", "Voice note from the team", None, "audio/ogg"),
+        (
+            "document",
+            "Release notes attached, also at https://example.org/notes",
+            "notes.pdf",
+            "application/pdf",
+        ),
+    ]
+    for kind, caption, filename, mime in media:
+        file = world.new_media(kind, 30_000, filename=filename, mime_type=mime, date=w.when)  # type: ignore[arg-type]
+        w.add(caption, media=file)
     w.service("pin_message", reply_to=post.id)
     return post
 

@@ -114,13 +114,27 @@ def media(world: World, rec: MediaRec, epoch: int) -> T.TypeMessageMedia:
     elif rec.kind == "sticker":
         attrs.append(T.DocumentAttributeImageSize(rec.width, rec.height))
         attrs.append(T.DocumentAttributeSticker("🙂", T.InputStickerSetEmpty()))
+    elif rec.kind in ("gif", "round"):
+        round_message = rec.kind == "round" or None
+        attrs.append(
+            T.DocumentAttributeVideo(
+                rec.duration, rec.width, rec.height, round_message=round_message
+            )
+        )
+        if rec.kind == "gif":
+            attrs.append(T.DocumentAttributeAnimated())
+    elif rec.kind == "audio":
+        attrs.append(T.DocumentAttributeAudio(rec.duration, title="Sim Song", performer="Sim Band"))
     if rec.filename:
         attrs.append(T.DocumentAttributeFilename(rec.filename))
     doc = T.Document(
         rec.id, rec.access_hash, ref, rec.date, rec.mime_type, rec.size, rec.dc_id, attrs
     )
     return T.MessageMediaDocument(
-        document=doc, video=rec.kind == "video" or None, voice=rec.kind == "voice" or None
+        document=doc,
+        video=rec.kind in ("video", "gif", "round") or None,
+        voice=rec.kind == "voice" or None,
+        round=rec.kind == "round" or None,
     )
 
 

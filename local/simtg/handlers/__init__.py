@@ -1,6 +1,6 @@
 """Request handlers, one module per area; importing this package registers them."""
 
-from . import auth, dialogs, files, history, peers, phone, system, updates
+from . import auth, dialogs, files, history, peers, phone, search, system, updates
 from .base import REGISTRY, Ctx, Entry, handles
 
 __all__ = [
@@ -14,6 +14,7 @@ __all__ = [
     "history",
     "peers",
     "phone",
+    "search",
     "system",
     "updates",
 ]

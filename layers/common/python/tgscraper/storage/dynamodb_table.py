@@ -108,6 +108,10 @@ class DynamoItemTable(ItemTable):
             "ScanIndexForward": not reverse,
             "ConsistentRead": True,
         }
+        if limit is not None:
+            # Read no more than asked (a page is 1 MB otherwise); expired items are
+            # skipped below and the next page fetched, so the answer is the same.
+            kwargs["Limit"] = max(1, limit)
         yielded = 0
         at = now()
         while True:

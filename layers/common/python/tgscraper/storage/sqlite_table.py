@@ -172,6 +172,10 @@ class SqliteItemTable(ItemTable):
     def database(self) -> SqliteDatabase:
         return self._db
 
+    @property
+    def name(self) -> str:
+        return self._name
+
     def purge_expired(self, at: int | None = None) -> int:
         """Delete every item whose expires_at has passed; returns how many."""
         with self._transaction() as conn:
