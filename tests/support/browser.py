@@ -83,9 +83,16 @@ class Page:
             fh.write(base64.b64decode(data))
 
 
+# A cold first start (fresh profile, font caches built on first use, a loaded CI machine)
+# can take far longer than any later command; one relaunch covers a start that wedged.
+_START_TIMEOUT = 90.0
+_START_ATTEMPTS = 2
+
+
 class Browser:
     def __init__(self) -> None:
         self._profile = tempfile.mkdtemp(prefix="chromium-")
+        self._stderr = open(os.path.join(self._profile, "stderr.log"), "wb")  # noqa: SIM115
         to_chrome_r, self._to_chrome = os.pipe()
         self._from_chrome, from_chrome_w = os.pipe()
         script = f'exec "$0" "$@" 3<&{to_chrome_r} 4>&{from_chrome_w}'
@@ -94,7 +101,7 @@ class Browser:
             pass_fds=(to_chrome_r, from_chrome_w),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stderr=self._stderr,
         )
         os.close(to_chrome_r)
         os.close(from_chrome_w)
@@ -150,14 +157,25 @@ class Browser:
             # poll(), not select(): a long test session can hold more than FD_SETSIZE
             # (1024) descriptors, and select() rejects any fd above it.
             if left <= 0 or not self._poll.poll(left * 1000):
-                raise BrowserError("Chromium did not answer in time")
+                raise BrowserError(f"Chromium did not answer in time{self._stderr_tail()}")
             chunk = os.read(self._from_chrome, 1 << 16)
             if not chunk:
-                raise BrowserError("Chromium exited")
+                raise BrowserError(f"Chromium exited{self._stderr_tail()}")
             self._buffer += chunk
         *complete, self._buffer = self._buffer.split(b"\0")
         for raw in complete:
             yield json.loads(raw)
+
+    def _stderr_tail(self) -> str:
+        try:
+            with open(os.path.join(self._profile, "stderr.log"), "rb") as fh:
+                tail = fh.read()[-2000:].decode(errors="replace")
+        except OSError:
+            return ""
+        return f"; Chromium's stderr ends with:\n{tail}" if tail else ""
+
+    def wait_ready(self) -> None:
+        self.call("Browser.getVersion", {}, timeout=_START_TIMEOUT)
 
     def open(self, url: str) -> Page:
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
@@ -180,16 +198,30 @@ class Browser:
         finally:
             os.close(self._to_chrome)
             os.close(self._from_chrome)
+            self._stderr.close()
             shutil.rmtree(self._profile, ignore_errors=True)
 
 
 @contextmanager
 def browser() -> Iterator[Browser]:
-    instance = Browser()
+    instance = _started_browser()
     try:
         yield instance
     finally:
         instance.close()
+
+
+def _started_browser() -> Browser:
+    for attempt in range(1, _START_ATTEMPTS + 1):
+        instance = Browser()
+        try:
+            instance.wait_ready()
+            return instance
+        except BrowserError:
+            instance.close()
+            if attempt == _START_ATTEMPTS:
+                raise
+    raise AssertionError("unreachable")
 
 
 @contextmanager
