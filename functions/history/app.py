@@ -83,6 +83,20 @@ async def history(
             "docs/sync.md); the X-Sync-Complete header says whether it finished"
         ),
     ] = False,
+    include_edits: Annotated[
+        bool,
+        Query(
+            description="Extension: each message also carries `versions` (previous versions "
+            "a sync saw) and `edit_date` (docs/sync.md)"
+        ),
+    ] = False,
+    include_deleted: Annotated[
+        bool,
+        Query(
+            description="Extension: messages a sync saw deleted come back in place with "
+            '`"deleted": true`; others carry `"deleted": false` (docs/sync.md)'
+        ),
+    ] = False,
     last_event_id: Annotated[
         str | None,
         Header(
@@ -101,6 +115,8 @@ async def history(
         force_refresh=force_refresh,
         extended=fields == "extended",
         resume_after=parse_last_event_id(last_event_id),
+        include_edits=include_edits,
+        include_deleted=include_deleted,
     )
     headers = dict(_SSE_HEADERS)
     if sync:

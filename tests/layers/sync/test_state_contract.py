@@ -3,9 +3,9 @@ what one process stores, another (a cold Lambda) reads back the same."""
 
 from __future__ import annotations
 
+from tgscraper.history.change_log import MAX_VERSIONS, ChangeLog
 from tgscraper.history.store import MessageCache
 from tgscraper.storage.factory import Stores
-from tgscraper.sync.changes import MAX_VERSIONS, ChangeLog
 from tgscraper.sync.state import Rescan, SyncState, SyncStateStore
 
 CHANNEL, CHAT = -1001234567890, 4242

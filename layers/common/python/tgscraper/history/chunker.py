@@ -5,13 +5,36 @@ from __future__ import annotations
 
 import calendar
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 from tgscraper.history.dates import HistoryRange, format_date
 from tgscraper.history.limits import Budget
 from tgscraper.history.record import MessageRecord
-from tgscraper.history.sse import end_frame, messages_frame
+from tgscraper.history.sse import end_frame, event_frame, messages_frame
 from tgscraper.history.store import message_id_of
+
+
+class FrameEncoder(Protocol):
+    """How a stream's chunks and events become bytes: Server-Sent Events by default
+    (`SseEncoder`); an export format plugs in its own."""
+
+    def messages(self, message_jsons: Sequence[str], last_id: int | None) -> bytes: ...
+
+    def end(self, total: int, last_id: int | None) -> bytes: ...
+
+    def event(self, name: str, payload: dict[str, Any]) -> bytes: ...
+
+
+class SseEncoder:
+    def messages(self, message_jsons: Sequence[str], last_id: int | None) -> bytes:
+        return messages_frame(message_jsons, last_id)
+
+    def end(self, total: int, last_id: int | None) -> bytes:
+        return end_frame(total, last_id)
+
+    def event(self, name: str, payload: dict[str, Any]) -> bytes:
+        return event_frame(name, payload)
 
 
 class BudgetSpent(Exception):
@@ -28,8 +51,14 @@ def _sk_date(sk: str) -> int:
 
 class Chunker:
     def __init__(
-        self, chunk_size: int, budget: Budget, rng: HistoryRange, resume_after: int = 0
+        self,
+        chunk_size: int,
+        budget: Budget,
+        rng: HistoryRange,
+        resume_after: int = 0,
+        encoder: FrameEncoder | None = None,
     ) -> None:
+        self._encoder: FrameEncoder = encoder or SseEncoder()
         self._size = chunk_size
         self._budget = budget
         self._range = rng
@@ -64,7 +93,7 @@ class Chunker:
         return None
 
     def flush(self) -> bytes:
-        frame = messages_frame(self._pending, self.last_id)
+        frame = self._encoder.messages(self._pending, self.last_id)
         self._pending = []
         return frame
 
@@ -80,7 +109,11 @@ class Chunker:
         last = self.last_id
         if last is None:
             last = max(self._resume_after, self._range.after_id) or None
-        return end_frame(self.total, last)
+        return self._encoder.end(self.total, last)
+
+    def event(self, name: str, payload: dict[str, Any]) -> bytes:
+        """An `event:` frame (continue, error) in the stream's encoding."""
+        return self._encoder.event(name, payload)
 
     def continuation(self) -> dict[str, Any]:
         """Where the next request starts: just after the last message taken."""

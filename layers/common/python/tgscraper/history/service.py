@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from tgscraper.container import Container
 from tgscraper.errors import NotFound, RateLimited, ServiceError
-from tgscraper.history.chunker import BudgetSpent, Chunker
+from tgscraper.history.change_log import ChangeLog
+from tgscraper.history.changes_overlay import ChangeOptions, ChangeOverlay
+from tgscraper.history.chunker import BudgetSpent, Chunker, FrameEncoder
 from tgscraper.history.coverage import Segment, plan
 from tgscraper.history.dates import HistoryRange
 from tgscraper.history.extended import shape
@@ -34,7 +36,7 @@ from tgscraper.history.fetcher import Page, resolve, walk
 from tgscraper.history.limits import Budget
 from tgscraper.history.media_prefetch import MediaPrefetch
 from tgscraper.history.prefetch import Prefetch
-from tgscraper.history.sse import event_frame
+from tgscraper.history.record import MessageRecord
 from tgscraper.history.store import (
     CachedMessage,
     MessageCache,
@@ -70,6 +72,9 @@ class HistoryQuery:
     """fields=extended: each message also carries the extended fields (docs/messages.md)."""
     resume_after: int = 0
     """Last-Event-ID: skip the messages up to this id (the client has them)."""
+    include_edits: bool = False
+    include_deleted: bool = False
+    """What a sync saw change, laid over the stream (history/changes_overlay.py)."""
 
 
 async def _storage_call(container: Container, fn: Callable[..., _T], *args: Any) -> _T:
@@ -99,6 +104,7 @@ class HistoryStream:
         segments: list[Segment],
         budget: Budget,
         media_prefetch: MediaPrefetch | None = None,
+        encoder: FrameEncoder | None = None,
     ) -> None:
         self._container = container
         self._query = query
@@ -109,10 +115,17 @@ class HistoryStream:
         self._client: Any = None
         self._peer: Any = None
         self._prefetches: dict[int, Prefetch] = {}
-        self._chunks = Chunker(query.chunk_size, budget, query.range, query.resume_after)
+        self._chunks = Chunker(
+            query.chunk_size, budget, query.range, query.resume_after, encoder=encoder
+        )
         self._closed = False
         self._media_prefetch = media_prefetch or MediaPrefetch()
         self._files: FileService | None = None
+        options = ChangeOptions(query.include_edits, query.include_deleted, query.extended)
+        self._overlay: ChangeOverlay | None = None
+        if options.enabled:
+            log = ChangeLog(container.stores.messages, query.username, query.dialog_id)
+            self._overlay = ChangeOverlay(log, options)
 
     async def _io(self, fn: Callable[..., _T], *args: Any) -> _T:
         return await _storage_call(self._container, fn, *args)
@@ -166,7 +179,7 @@ class HistoryStream:
         except BudgetSpent:
             if self._chunks.pending:
                 yield self._chunks.flush()
-            yield event_frame("continue", self._chunks.continuation())
+            yield self._chunks.event("continue", self._chunks.continuation())
         except Exception as exc:
             # What was sent stays valid; the last frame says why the stream ends here.
             if self._chunks.pending:
@@ -186,7 +199,7 @@ class HistoryStream:
         else:
             log.error("history of dialog %s failed", self._query.dialog_id, exc_info=exc)
             payload = {"detail": "Internal server error", "retry_after": None, "status": 500}
-        return event_frame("error", payload)
+        return self._chunks.event("error", payload)
 
     async def aclose(self) -> None:
         if self._closed:
@@ -208,15 +221,21 @@ class HistoryStream:
             if lo > seg.lo:
                 after = 0
         rows = self._cache.scan(lo, seg.hi, after_id=after)
+        span_from = sk_after(lo, after) if after else sk_floor(lo)
         while True:
             batch = await self._io(_take, rows, _CACHE_BATCH)
+            last_batch = len(batch) < _CACHE_BATCH
+            span_to = sk_ceiling(seg.hi) if last_batch else batch[-1].sk
+            await self._load_changes(span_from, span_to)
             for row in batch:
                 text = shape(row.json, row.extended) if self._query.extended else row.json
-                frame = self._chunks.add(text, row.sk)
-                if frame is not None:
+                for frame in self._take(text, row.sk, row.sk):
                     yield frame
-            if len(batch) < _CACHE_BATCH:
+            for frame in self._rest_of_span():
+                yield frame
+            if last_batch:
                 return
+            span_from = span_to
 
     async def _fetched(self, index: int, seg: Segment) -> AsyncGenerator[bytes, None]:
         prefetch = self._prefetch(index)
@@ -228,6 +247,12 @@ class HistoryStream:
             # A part-filled chunk waits for the next page (frames hold exactly chunk_size
             # messages, docs/history-stream.md); that page is already on its way.
             page = await prefetch.get()
+            if page.done:
+                span_to, covered_to = sk_ceiling(seg.hi), seg.hi
+            else:
+                last = page.records[-1]
+                span_to, covered_to = message_sk(last), last.date - 1
+            await self._load_changes(max(span_from, sk_after(seg.lo, after)), span_to)
             stopped = False
             try:
                 for record in page.records:
@@ -236,17 +261,13 @@ class HistoryStream:
                     text = record.json
                     if self._query.extended:
                         text = shape(record.json, record.extended)
-                    frame = self._chunks.add(text, record)
-                    if frame is not None:
+                    for frame in self._take(text, record, message_sk(record)):
                         yield frame
+                for frame in self._rest_of_span():
+                    yield frame
             except BudgetSpent:
                 stopped = True
             # The page is complete from Telegram: store it even if the budget stopped us.
-            if page.done:
-                span_to, covered_to = sk_ceiling(seg.hi), seg.hi
-            else:
-                last = page.records[-1]
-                span_to, covered_to = message_sk(last), last.date - 1
             await self._io(
                 self._store, page, span_from, span_to, seg.lo, min(covered_to, cover_limit)
             )
@@ -258,6 +279,27 @@ class HistoryStream:
                 return
             last = page.records[-1]
             span_from = sk_after(last.date, last.id)
+
+    # -- one message -------------------------------------------------------------------
+    def _take(self, text: str, position: MessageRecord | str, sk: str) -> Iterator[bytes]:
+        """The chunker's frames for one message, after the tombstones sorting before it."""
+        if self._overlay is not None:
+            for tomb_sk, tomb in self._overlay.tombstones_before(sk):
+                if (frame := self._chunks.add(tomb, tomb_sk)) is not None:
+                    yield frame
+            text = self._overlay.decorate(sk, text)
+        if (frame := self._chunks.add(text, position)) is not None:
+            yield frame
+
+    def _rest_of_span(self) -> Iterator[bytes]:
+        if self._overlay is not None:
+            for tomb_sk, tomb in self._overlay.tombstones_before(None):
+                if (frame := self._chunks.add(tomb, tomb_sk)) is not None:
+                    yield frame
+
+    async def _load_changes(self, sk_from: str, sk_to: str) -> None:
+        if self._overlay is not None:
+            await self._io(self._overlay.load, sk_from, sk_to)
 
     async def _prefetch_media(self, page: Page) -> None:
         """Download the page's wanted media through the files service (see media_prefetch)."""
@@ -292,10 +334,12 @@ async def open_history(
     query: HistoryQuery,
     budget: Budget,
     media_prefetch: MediaPrefetch | None = None,
+    encoder: FrameEncoder | None = None,
 ) -> HistoryStream:
     """Plan the range and do all pre-stream work; raises ServiceError (a real status).
 
-    `media_prefetch` defaults to the environment's setting (off unless configured)."""
+    `media_prefetch` defaults to the environment's setting (off unless configured);
+    `encoder` to Server-Sent Events (an export passes its format's)."""
     if not -_MAX_PEER_ID <= query.dialog_id <= _MAX_PEER_ID:
         # Telegram ids are 64-bit on the wire; no dialog has an id this large.
         raise NotFound(f"Dialog {query.dialog_id} not found")
@@ -309,7 +353,7 @@ async def open_history(
         covered = await _storage_call(container, partial(cache.coverage, extended=query.extended))
         segments = plan(rng.start, rng.end, covered)
     prefetch = media_prefetch if media_prefetch is not None else MediaPrefetch.from_env()
-    stream = HistoryStream(container, query, segments, budget, prefetch)
+    stream = HistoryStream(container, query, segments, budget, prefetch, encoder)
     try:
         await stream.prepare()
     except BaseException:

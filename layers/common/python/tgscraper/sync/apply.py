@@ -13,10 +13,10 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from tgscraper.history.change_log import ChangeLog, content_of
 from tgscraper.history.record import MessageRecord
 from tgscraper.history.store import MessageCache, message_id_of, message_sk, sk_of
 from tgscraper.media.index import MediaIndex
-from tgscraper.sync.changes import ChangeLog, content_of
 
 _FAR = 2**40  # an epoch beyond any message date
 

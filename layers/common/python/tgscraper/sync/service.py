@@ -21,12 +21,12 @@ from telethon.tl import functions, types
 
 from tgscraper.container import Container
 from tgscraper.errors import NotFound
+from tgscraper.history.change_log import ChangeLog
 from tgscraper.history.fetcher import resolve, translate
 from tgscraper.history.store import MessageCache
 from tgscraper.media.index import MediaIndex
 from tgscraper.sync import difference
 from tgscraper.sync.apply import Applier, Counts
-from tgscraper.sync.changes import ChangeLog
 from tgscraper.sync.rescan import COVERAGE_SAFETY, Budget, run_rescan
 from tgscraper.sync.state import Rescan, SyncState, SyncStateStore
 
