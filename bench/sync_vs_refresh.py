@@ -74,7 +74,9 @@ def _history_ids_and_texts(http: Any, peer: int, **params: Any) -> list[tuple[in
     resp = http.get(f"/api/v3/history/{peer}", headers=H, params=params)
     resp.raise_for_status()
     out = []
-    for block in resp.text.split("\n\n"):
+    blocks = [b for b in resp.text.split("\n\n") if b]
+    assert blocks and blocks[-1].startswith("event: end"), blocks[-1:]  # a complete stream
+    for block in blocks[:-1]:
         assert not block.startswith("event:"), block[:300]  # error/continue: not expected
         for line in block.splitlines():
             if line.startswith("data: "):

@@ -28,11 +28,15 @@ from tgscraper.history.dates import (
 )
 from tgscraper.history.events_schema import SSE_EVENT
 from tgscraper.history.limits import Budget
+from tgscraper.history.media_kind import ANY, KINDS, NONE, parse_media_filter
+from tgscraper.history.options import MAX_LIMIT, check_limit, check_reverse
 from tgscraper.history.service import HistoryQuery, open_history
 from tgscraper.history.sse_writer import EventStreamResponse
 from tgscraper.observability import lambda_handler
 
 router = APIRouter(tags=["history"])
+
+MEDIA_WORDS = (*KINDS, ANY, NONE)
 
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 
@@ -83,6 +87,27 @@ async def history(
             "docs/sync.md); the X-Sync-Complete header says whether it finished"
         ),
     ] = False,
+    limit: Annotated[
+        AsciiInt | None,
+        Query(description=f"Extension: only the latest N messages of the range, 1-{MAX_LIMIT}"),
+    ] = None,
+    reverse: Annotated[
+        bool, Query(description="Extension: newest first (docs/messages.md)")
+    ] = False,
+    before_id: Annotated[
+        AsciiInt | None,
+        Query(
+            description="Continuation of a reverse=true stream: skip messages of the "
+            "end_date second from this id up"
+        ),
+    ] = None,
+    media: Annotated[
+        str | None,
+        Query(
+            description="Extension: only messages with these media kinds, comma-separated: "
+            f"{', '.join(MEDIA_WORDS)} (`any`: any media, `none`: text only; docs/messages.md)"
+        ),
+    ] = None,
     include_edits: Annotated[
         bool,
         Query(
@@ -110,13 +135,16 @@ async def history(
     query = HistoryQuery(
         username=username,
         dialog_id=dialog_id,
-        range=parse_range(start_date, end_date, after_id=after_id),
+        range=parse_range(start_date, end_date, after_id=after_id, before_id=before_id),
         chunk_size=check_chunk_size(chunk_size),
         force_refresh=force_refresh,
         extended=fields == "extended",
         resume_after=parse_last_event_id(last_event_id),
         include_edits=include_edits,
         include_deleted=include_deleted,
+        media=parse_media_filter(media),
+        limit=check_limit(limit),
+        reverse=check_reverse(reverse, before_id, include_edits or include_deleted),
     )
     headers = dict(_SSE_HEADERS)
     if sync:

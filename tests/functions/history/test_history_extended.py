@@ -49,6 +49,7 @@ EXTENDED = [
     "poll",
     "service",
     "sender",
+    "media_kind",
 ]
 
 
@@ -123,6 +124,8 @@ def expected(world: World, rec: MessageRec) -> dict[str, Any]:
         "entities": None,
         "poll": None,
         "service": None,
+        # The sim's media kinds are the filter's words; a poll is media too.
+        "media_kind": rec.media.kind if rec.media else ("poll" if x.poll else None),
     }
     if x.replies is not None:
         out["replies"] = {"count": x.replies, "discussion_id": x.discussion_id}
@@ -169,7 +172,8 @@ def expected(world: World, rec: MessageRec) -> dict[str, Any]:
 
 def observed(m: dict[str, Any]) -> dict[str, Any]:
     """The same view of a served message (only what the read model can predict)."""
-    out = {k: m[k] for k in ("edit_date", "grouped_id", "topic_id", "via_bot_id", "pinned")}
+    keys = ("edit_date", "grouped_id", "topic_id", "via_bot_id", "pinned", "media_kind")
+    out = {k: m[k] for k in keys}
     out["views"] = m["views"]
     out["sender"] = m["sender"]
     out["replies"] = m["replies"] and {

@@ -58,12 +58,12 @@ def test_history_with_a_misspelled_parameter_is_400_listing_what_is_accepted(
     peer = busiest(sim.world)
     resp = client.get(
         f"/api/v3/history/{peer}",
-        params={"limit": "10", "chunk_size": "5", "startdate": "2024-01-01"},
+        params={"offset": "10", "chunk_size": "5", "startdate": "2024-01-01"},
         headers={"X-Telegram-Username": ALICE},
     )
     assert resp.status_code == 400
     detail = resp.json()["detail"]
-    assert "'limit'" in detail and "'startdate'" in detail and "'chunk_size'" not in detail
+    assert "'offset'" in detail and "'startdate'" in detail and "'chunk_size'" not in detail
     assert "start_date" in detail  # the accepted ones are listed
     assert sim.requests["GetHistoryRequest"] == 0  # refused before any work
 

@@ -57,8 +57,12 @@ class Chunker:
         rng: HistoryRange,
         resume_after: int = 0,
         encoder: FrameEncoder | None = None,
+        *,
+        descending: bool = False,
     ) -> None:
         self._encoder: FrameEncoder = encoder or SseEncoder()
+        self._descending = descending
+        """reverse=true: newest first, so a resume skips ids at or ABOVE resume_after."""
         self._size = chunk_size
         self._budget = budget
         self._range = rng
@@ -76,7 +80,7 @@ class Chunker:
 
     def add(self, message_json: str, position: MessageRecord | str) -> bytes | None:
         """Take one message; a full chunk comes back as a frame. Raises BudgetSpent."""
-        if self._resume_after and _id_of(position) <= self._resume_after:
+        if self._resume_after and self._received(_id_of(position)):
             # Ids grow with the date within a dialog (as the fetcher's paging assumes), so
             # every message up to that id came before it in the stream: the client has it.
             # Skipped here, not in the walk, so the walk still stores and covers them.
@@ -91,6 +95,11 @@ class Chunker:
         if len(self._pending) >= self._size:
             return self.flush()
         return None
+
+    def _received(self, message_id: int) -> bool:
+        if self._descending:
+            return message_id >= self._resume_after
+        return message_id <= self._resume_after
 
     def flush(self) -> bytes:
         frame = self._encoder.messages(self._pending, self.last_id)
@@ -107,7 +116,9 @@ class Chunker:
         now is: the last message sent, else the one it resumed after (Last-Event-ID or a
         continuation's after_id, whichever is later; ids grow with the date), else null."""
         last = self.last_id
-        if last is None:
+        if last is None and self._descending:
+            last = self._resume_after or self._range.before_id or None
+        elif last is None:
             last = max(self._resume_after, self._range.after_id) or None
         return self._encoder.end(self.total, last)
 
@@ -119,6 +130,8 @@ class Chunker:
         """Where the next request starts: just after the last message taken."""
         rng = self._range
         last = self._last
+        if self._descending:
+            return self._descending_continuation()
         if last is None:
             start, after = rng.start, rng.after_id
         elif isinstance(last, str):
@@ -131,4 +144,23 @@ class Chunker:
             "end_date": format_date(rng.end),
             "detail": "Response size/time limit reached: repeat the request with "
             "start_date=next_start_date, after_id and end_date to continue",
+        }
+
+    def _descending_continuation(self) -> dict[str, Any]:
+        """reverse=true: the next request ends just before the last message taken."""
+        rng = self._range
+        last = self._last
+        if last is None:
+            end, before = rng.end, rng.before_id
+        elif isinstance(last, str):
+            end, before = _sk_date(last), message_id_of(last)
+        else:
+            end, before = last.date, last.id
+        return {
+            "start_date": format_date(rng.start),
+            "after_id": rng.after_id,
+            "next_end_date": format_date(end),
+            "before_id": before,
+            "detail": "Response size/time limit reached: repeat the request (reverse=true) "
+            "with end_date=next_end_date, before_id, start_date and after_id to continue",
         }

@@ -33,6 +33,9 @@ class HistoryRange:
     start: int
     end: int
     after_id: int = 0
+    before_id: int = 0
+    """reverse=true continuation: skip messages of the `end` second whose id is >=
+    before_id (0: none skipped)."""
 
     @property
     def empty(self) -> bool:
@@ -68,6 +71,7 @@ def parse_range(
     end_date: str | None,
     *,
     after_id: int | None = None,
+    before_id: int | None = None,
     now: int | None = None,
 ) -> HistoryRange:
     """The validated range; BadRequest naming the parameter otherwise."""
@@ -88,7 +92,12 @@ def parse_range(
             raise BadRequest("Invalid query parameter 'after_id': must be >= 0")
         if start_date is None:
             raise BadRequest("Invalid query parameter 'after_id': only valid with start_date")
-    return HistoryRange(start, end, after_id or 0)
+    if before_id is not None:
+        if before_id < 1:
+            raise BadRequest("Invalid query parameter 'before_id': must be >= 1")
+        if end_date is None:
+            raise BadRequest("Invalid query parameter 'before_id': only valid with end_date")
+    return HistoryRange(start, end, after_id or 0, before_id or 0)
 
 
 def parse_last_event_id(value: str | None) -> int:

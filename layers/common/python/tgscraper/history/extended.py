@@ -20,6 +20,8 @@ from telethon import utils
 from telethon.tl import types
 from telethon.tl.tlobject import TLObject
 
+from tgscraper.history.media_kind import media_kind
+
 EXTENDED_FIELDS = (
     "edit_date",
     "views",
@@ -36,6 +38,7 @@ EXTENDED_FIELDS = (
     "poll",
     "service",
     "sender",
+    "media_kind",
 )
 _GENERAL_TOPIC = 1
 _CAMEL = re.compile(r"(?<!^)(?=[A-Z])")
@@ -262,6 +265,7 @@ def extended_fields(
         "poll": _poll(getattr(message, "media", None)),
         "service": _service(action) if action is not None else None,
         "sender": _sender(message, sender_id, dialog_id, entities),
+        "media_kind": media_kind(getattr(message, "media", None)),
     }
 
 

@@ -22,7 +22,7 @@ from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 
 from tgscraper.container import Container
 from tgscraper.errors import NotFound, RateLimited, ServiceError
@@ -34,6 +34,7 @@ from tgscraper.history.dates import HistoryRange
 from tgscraper.history.extended import shape
 from tgscraper.history.fetcher import Page, resolve, walk
 from tgscraper.history.limits import Budget
+from tgscraper.history.media_kind import MediaFilter
 from tgscraper.history.media_prefetch import MediaPrefetch
 from tgscraper.history.prefetch import Prefetch
 from tgscraper.history.record import MessageRecord
@@ -75,9 +76,29 @@ class HistoryQuery:
     include_edits: bool = False
     include_deleted: bool = False
     """What a sync saw change, laid over the stream (history/changes_overlay.py)."""
+    media: frozenset[str] | None = None
+    """media=...: only messages with these media kinds (history/media_kind.py)."""
+    limit: int | None = None
+    """Only the latest `limit` messages of the range (history/ordering.py)."""
+    reverse: bool = False
+    """Newest first (history/ordering.py)."""
+
+    @property
+    def needs_extended(self) -> bool:
+        """Served from rows stored with their extended fields (the media filter reads
+        their `media_kind`)."""
+        return self.extended or self.media is not None
 
 
-async def _storage_call(container: Container, fn: Callable[..., _T], *args: Any) -> _T:
+class Stream(Protocol):
+    """What open_history returns: the frames, and a close for when the client leaves."""
+
+    def frames(self) -> AsyncGenerator[bytes, None]: ...
+
+    async def aclose(self) -> None: ...
+
+
+async def storage_call(container: Container, fn: Callable[..., _T], *args: Any) -> _T:
     # SQLite answers in well under a millisecond per call: run it inline, where it
     # overlaps Telegram's round trip for free. A thread would cost more than it saves:
     # the GIL hand-off back to the event loop can take a whole switch interval (5 ms).
@@ -116,7 +137,12 @@ class HistoryStream:
         self._peer: Any = None
         self._prefetches: dict[int, Prefetch] = {}
         self._chunks = Chunker(
-            query.chunk_size, budget, query.range, query.resume_after, encoder=encoder
+            query.chunk_size,
+            budget,
+            query.range,
+            query.resume_after,
+            encoder=encoder,
+            descending=query.reverse,
         )
         self._closed = False
         self._media_prefetch = media_prefetch or MediaPrefetch()
@@ -126,9 +152,10 @@ class HistoryStream:
         if options.enabled:
             log = ChangeLog(container.stores.messages, query.username, query.dialog_id)
             self._overlay = ChangeOverlay(log, options)
+        self._filter = MediaFilter(query.media) if query.media is not None else None
 
     async def _io(self, fn: Callable[..., _T], *args: Any) -> _T:
-        return await _storage_call(self._container, fn, *args)
+        return await storage_call(self._container, fn, *args)
 
     # -- before the first byte -----------------------------------------------------
     async def prepare(self) -> None:
@@ -157,6 +184,21 @@ class HistoryStream:
             )
             found = self._prefetches[index] = Prefetch(pages)
         return found
+
+    async def fill(self) -> bool:
+        """Fetch and store the uncached segments without streaming them (ordering.py then
+        reads the range from the cache). False when the budget ran out first; what was
+        fetched stays stored and covered. Raises ServiceError."""
+        for index, seg in enumerate(self._segments):
+            if seg.kind != "fetch":
+                continue
+            try:
+                async with aclosing(self._fetched(index, seg)) as frames:
+                    async for _ in frames:
+                        pass
+            except BudgetSpent:
+                return False
+        return True
 
     # -- the stream ------------------------------------------------------------------
     async def frames(self) -> AsyncGenerator[bytes, None]:
@@ -215,12 +257,15 @@ class HistoryStream:
         rng = self._query.range
         after = rng.after_id if seg.lo == rng.start else 0
         lo = seg.lo
-        if self._query.resume_after:
+        if self._query.reverse:
+            rows = self._cache.scan_descending(lo, seg.hi, after_id=after, before_id=rng.before_id)
+        elif self._query.resume_after:
             # Jump near the resume point instead of reading (and skipping) all before it.
             lo = await self._io(self._cache.resume_second, seg.lo, seg.hi, self._query.resume_after)
             if lo > seg.lo:
                 after = 0
-        rows = self._cache.scan(lo, seg.hi, after_id=after)
+        if not self._query.reverse:
+            rows = self._cache.scan(lo, seg.hi, after_id=after)
         span_from = sk_after(lo, after) if after else sk_floor(lo)
         while True:
             batch = await self._io(_take, rows, _CACHE_BATCH)
@@ -228,6 +273,8 @@ class HistoryStream:
             span_to = sk_ceiling(seg.hi) if last_batch else batch[-1].sk
             await self._load_changes(span_from, span_to)
             for row in batch:
+                if self._filter is not None and not self._filter.keep(row.json, row.extended):
+                    continue
                 text = shape(row.json, row.extended) if self._query.extended else row.json
                 for frame in self._take(text, row.sk, row.sk):
                     yield frame
@@ -258,6 +305,10 @@ class HistoryStream:
                 for record in page.records:
                     if record.date == seg.lo and record.id <= after:
                         continue
+                    if self._filter is not None and not self._filter.keep(
+                        record.json, record.extended
+                    ):
+                        continue
                     text = record.json
                     if self._query.extended:
                         text = shape(record.json, record.extended)
@@ -284,18 +335,22 @@ class HistoryStream:
     def _take(self, text: str, position: MessageRecord | str, sk: str) -> Iterator[bytes]:
         """The chunker's frames for one message, after the tombstones sorting before it."""
         if self._overlay is not None:
-            for tomb_sk, tomb in self._overlay.tombstones_before(sk):
-                if (frame := self._chunks.add(tomb, tomb_sk)) is not None:
-                    yield frame
+            yield from self._tombstones(sk)
             text = self._overlay.decorate(sk, text)
         if (frame := self._chunks.add(text, position)) is not None:
             yield frame
 
     def _rest_of_span(self) -> Iterator[bytes]:
-        if self._overlay is not None:
-            for tomb_sk, tomb in self._overlay.tombstones_before(None):
-                if (frame := self._chunks.add(tomb, tomb_sk)) is not None:
-                    yield frame
+        yield from self._tombstones(None)
+
+    def _tombstones(self, before: str | None) -> Iterator[bytes]:
+        if self._overlay is None:
+            return
+        for tomb_sk, tomb in self._overlay.tombstones_before(before):
+            if self._filter is not None and not self._filter.keep(tomb, None):
+                continue
+            if (frame := self._chunks.add(tomb, tomb_sk)) is not None:
+                yield frame
 
     async def _load_changes(self, sk_from: str, sk_to: str) -> None:
         if self._overlay is not None:
@@ -335,7 +390,7 @@ async def open_history(
     budget: Budget,
     media_prefetch: MediaPrefetch | None = None,
     encoder: FrameEncoder | None = None,
-) -> HistoryStream:
+) -> Stream:
     """Plan the range and do all pre-stream work; raises ServiceError (a real status).
 
     `media_prefetch` defaults to the environment's setting (off unless configured);
@@ -343,6 +398,10 @@ async def open_history(
     if not -_MAX_PEER_ID <= query.dialog_id <= _MAX_PEER_ID:
         # Telegram ids are 64-bit on the wire; no dialog has an id this large.
         raise NotFound(f"Dialog {query.dialog_id} not found")
+    if query.limit is not None or query.reverse:
+        from tgscraper.history.ordering import open_ordered
+
+        return await open_ordered(container, query, budget, media_prefetch, encoder)
     cache = MessageCache(container.stores.messages, query.username, query.dialog_id)
     rng = query.range
     if rng.empty:
@@ -350,7 +409,9 @@ async def open_history(
     elif query.force_refresh:
         segments = [Segment("fetch", rng.start, rng.end)]
     else:
-        covered = await _storage_call(container, partial(cache.coverage, extended=query.extended))
+        covered = await storage_call(
+            container, partial(cache.coverage, extended=query.needs_extended)
+        )
         segments = plan(rng.start, rng.end, covered)
     prefetch = media_prefetch if media_prefetch is not None else MediaPrefetch.from_env()
     stream = HistoryStream(container, query, segments, budget, prefetch, encoder)

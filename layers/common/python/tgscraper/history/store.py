@@ -122,6 +122,16 @@ class MessageCache:
         for item in self._table.query(self._pk, sk_from=start, sk_to=sk_ceiling(hi)):
             yield CachedMessage(item["sk"], item["j"], item.get("x"))
 
+    def scan_descending(
+        self, lo: int, hi: int, *, after_id: int = 0, before_id: int = 0
+    ) -> Iterator[CachedMessage]:
+        """`scan` newest first; `before_id` skips the messages of second `hi` whose id is
+        >= before_id."""
+        start = sort_key(_iso(lo), after_id + 1) if after_id else sk_floor(lo)
+        end = sort_key(_iso(hi), before_id - 1) if before_id else sk_ceiling(hi)
+        for item in self._table.query(self._pk, sk_from=start, sk_to=end, reverse=True):
+            yield CachedMessage(item["sk"], item["j"], item.get("x"))
+
     def store_page(
         self, records: Iterable[MessageRecord], *, replace_from: str, replace_to: str
     ) -> None:
