@@ -234,3 +234,35 @@ def test_replies_errors_are_clear(http: TestClient, world: World, sc: Showcase) 
         f"/api/v3/history/{sc.channel}/replies/{post.id}", headers=H, params={"chunk_size": 0}
     )
     assert resp.status_code == 400 and "chunk_size" in resp.json()["detail"]
+
+
+def test_a_budgeted_thread_continues_where_it_stopped(
+    http: TestClient, world: World, sc: Showcase, monkeypatch: Any
+) -> None:
+    """Under Lambda's budget a thread ends with `event: continue`; following it (as a
+    history's) yields the whole thread, nothing lost, nothing repeated."""
+    copy = comments(world, sc)[0].reply_to
+    grow(world, sc.discussion, 90, lambda i: (copy, None, None))
+    want = [r.id for r in comments(world, sc)]
+    monkeypatch.setenv("HISTORY_BUDGET", "on")
+    monkeypatch.setenv("HISTORY_MAX_RESPONSE_BYTES", "6000")
+    path = f"/api/v3/history/{sc.channel}/replies/{post_of(world, sc).id}"
+    params: dict[str, Any] = {"chunk_size": 5}
+    got: list[int] = []
+    for _ in range(100):
+        resp = http.get(path, headers=H, params=params)
+        assert resp.status_code == 200, resp.text
+        events = parse_sse(resp.text)
+        got += [m["message_id"] for m in messages_of(events)]
+        if events[-1].event != "continue":
+            assert events[-1].event == "end"
+            break
+        nxt = events[-1].data
+        params = {
+            "chunk_size": 5,
+            "start_date": nxt["next_start_date"],
+            "after_id": nxt["after_id"],
+            "end_date": nxt["end_date"],
+        }
+    assert got == want
+    assert params.get("after_id"), "the budget never stopped a response"

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
@@ -120,17 +120,17 @@ class ThreadStream:
         finally:
             await self.aclose()
 
-    def _take(self, page: Page) -> list[bytes]:
+    def _take(self, page: Page) -> Iterator[bytes]:
+        """The page's full frames, one by one: a BudgetSpent raised by the chunker comes
+        after every frame completed before it."""
         rng = self._query.range
-        out = []
         for record in page.records:
             if record.date == rng.start and record.id <= rng.after_id:
                 continue  # a continuation: the client has these
             text = shape(record.json, record.extended) if self._query.extended else record.json
             frame = self._chunks.add(text, record)
             if frame is not None:
-                out.append(frame)
-        return out
+                yield frame
 
     async def _index_media(self, page: Page) -> None:
         # Before the frames naming their uuids go out: a client may ask /files at once.
