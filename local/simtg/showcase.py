@@ -204,8 +204,10 @@ def _discussion(
     )
     w.add("Agreed", sender=bob, reply_to=first.id, extra=RichRec(reply_top=copy.id))
     w.add("Our channel agrees too", sender=other_channel, reply_to=copy.id)
-    shot = world.new_media("photo", 42_000, date=w.when)
-    w.add("Screenshot of the new search", sender=carol, media=shot, reply_to=copy.id)
+    log = world.new_media(
+        "document", 12_000, filename="search.log", mime_type="text/plain", date=w.when
+    )
+    w.add("Log of the new search attached", sender=carol, media=log, reply_to=copy.id)
     w.add("Please keep it civil", sender=peer, post_author="Admin")  # an anonymous admin
     if bots:
         w.add("Found via inline search", sender=bob, extra=RichRec(via_bot_id=bots[0]))

@@ -182,7 +182,7 @@ def test_comment_media_are_served_by_files(http: TestClient, world: World, sc: S
     post = post_of(world, sc)
     got = messages_of(sse(http, f"/api/v3/history/{sc.channel}/replies/{post.id}"))
     with_media = [m for m in got if m["media"]]
-    assert with_media, "the showcase has a photo comment"
+    assert with_media, "the showcase has a comment with a file"
     for m in with_media:
         rec = world.history(sc.discussion).get(m["message_id"])
         assert rec is not None and rec.media is not None
