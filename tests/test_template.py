@@ -52,8 +52,10 @@ SPEC_ROUTES = {
     ("GET", "/api/v3/search/dialogs"): "DialogsFunction",
     ("GET", "/api/v3/folders"): "DialogsFunction",
     ("GET", "/api/v3/history/{dialog_id}"): "HistoryFunction",
+    ("GET", "/api/v3/history/{channel_id}/replies/{post_id}"): "HistoryFunction",
     ("GET", "/api/v3/files/{uuid}"): "FilesFunction",
     ("GET", "/api/v3/search/messages"): "MessagesFunction",
+    ("GET", "/api/v3/topics/{dialog_id}"): "MessagesFunction",
     ("POST", "/api/v3/sync/{dialog_id}"): "SyncFunction",
     ("GET", "/api/v3/sync/{dialog_id}"): "SyncFunction",
 }

@@ -1,4 +1,6 @@
-"""History endpoint: GET /api/v3/history/{dialog_id} as Server-Sent Events.
+"""History endpoints as Server-Sent Events: GET /api/v3/history/{dialog_id} (optionally
+one forum topic: topic_id) and GET /api/v3/history/{channel_id}/replies/{post_id} (a
+channel post's comment thread; docs/messages.md).
 
 Transport only: parse the query, open the stream with the history service (which raises
 the pre-stream errors as real statuses), and hand its frames to the SSE writer.
@@ -8,7 +10,8 @@ and ends with an `event: continue` frame telling how to resume.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal, Protocol
 
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import StreamingResponse
@@ -19,6 +22,8 @@ from tgscraper.api.app_factory import API_PREFIX, create_app
 from tgscraper.api.deps import ContainerDep, UsernameDep
 from tgscraper.api.openapi import error_responses
 from tgscraper.api.params import AsciiInt
+from tgscraper.container import Container
+from tgscraper.errors import BadRequest
 from tgscraper.history.dates import (
     DEFAULT_CHUNK_SIZE,
     MAX_CHUNK_SIZE,
@@ -33,12 +38,30 @@ from tgscraper.history.options import MAX_LIMIT, check_limit, check_reverse
 from tgscraper.history.service import HistoryQuery, open_history
 from tgscraper.history.sse_writer import EventStreamResponse
 from tgscraper.observability import lambda_handler
+from tgscraper.threads.stream import ThreadQuery, open_thread
 
 router = APIRouter(tags=["history"])
 
 MEDIA_WORDS = (*KINDS, ANY, NONE)
 
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+_MAX_MSG_ID = 2**31 - 1
+"""Message and topic ids are 32-bit on the wire."""
+_LastEventId = Annotated[
+    str | None,
+    Header(
+        alias="Last-Event-ID",
+        description="Resume: the `id:` of the last chunk received (its last message id); "
+        "the stream continues with the message after it (a standard SSE client sends it "
+        "by itself when it reconnects)",
+    ),
+]
+
+
+class Streamable(Protocol):
+    def frames(self) -> AsyncIterator[bytes]: ...
+
+    async def aclose(self) -> None: ...
 
 
 @router.get(
@@ -122,16 +145,38 @@ async def history(
             '`"deleted": true`; others carry `"deleted": false` (docs/sync.md)'
         ),
     ] = False,
-    last_event_id: Annotated[
-        str | None,
-        Header(
-            alias="Last-Event-ID",
-            description="Resume: the `id:` of the last chunk received (its last message id); "
-            "the stream continues with the message after it (a standard SSE client sends it "
-            "by itself when it reconnects)",
+    topic_id: Annotated[
+        AsciiInt | None,
+        Query(
+            description="Extension: only this forum topic's messages (1 = General), read "
+            "through messages.getReplies, never from the cache (docs/messages.md)",
+            ge=1,
+            le=_MAX_MSG_ID,
         ),
     ] = None,
+    last_event_id: _LastEventId = None,
 ) -> EventStreamResponse:
+    if topic_id is not None:
+        _only_plain_options_with_topic(
+            force_refresh=force_refresh,
+            sync=sync,
+            limit=limit is not None,
+            reverse=reverse,
+            media=media is not None,
+            include_edits=include_edits,
+            include_deleted=include_deleted,
+        )
+        thread = ThreadQuery(
+            username=username,
+            dialog_id=dialog_id,
+            kind="topic",
+            top_id=topic_id,
+            range=parse_range(start_date, end_date, after_id=after_id),
+            chunk_size=check_chunk_size(chunk_size),
+            extended=fields == "extended",
+            resume_after=parse_last_event_id(last_event_id),
+        )
+        return _respond(container, await open_thread(container, thread, Budget.from_env()))
     query = HistoryQuery(
         username=username,
         dialog_id=dialog_id,
@@ -154,12 +199,76 @@ async def history(
         result = await sync_dialog(container, username, dialog_id, budget_for_history())
         headers["X-Sync-Complete"] = "true" if result.complete else "false"
     stream = await open_history(container, query, Budget.from_env())
+    return _respond(container, stream, headers)
+
+
+def _only_plain_options_with_topic(**given: bool) -> None:
+    # A topic is read live through messages.getReplies (tgscraper/threads), not from the
+    # cache these options work on: refuse them rather than ignore them.
+    used = [name for name, value in given.items() if value]
+    if used:
+        raise BadRequest(f"Not supported with topic_id: {', '.join(used)}")
+
+
+@router.get(
+    f"{API_PREFIX}/history/{{channel_id}}/replies/{{post_id}}",
+    summary="Stream a channel post's comment thread as Server-Sent Events",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}},
+        **error_responses(400, 403, 404, 409, 429, 502, 503),
+    },
+)
+async def replies(
+    container: ContainerDep,
+    username: UsernameDep,
+    channel_id: Annotated[
+        AsciiInt, Path(description="Marked channel id (-100...)", ge=-(2**63), le=2**63 - 1)
+    ],
+    post_id: Annotated[
+        AsciiInt, Path(description="The channel post's message id", ge=1, le=_MAX_MSG_ID)
+    ],
+    start_date: Annotated[
+        str | None, Query(description="YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, UTC (inclusive)")
+    ] = None,
+    end_date: Annotated[
+        str | None,
+        Query(description="YYYY-MM-DD (the whole day) or YYYY-MM-DD HH:MM:SS, UTC (inclusive)"),
+    ] = None,
+    chunk_size: Annotated[
+        AsciiInt, Query(description=f"Messages per SSE chunk, 1-{MAX_CHUNK_SIZE}")
+    ] = DEFAULT_CHUNK_SIZE,
+    after_id: Annotated[
+        AsciiInt | None,
+        Query(description="Continuation: skip messages of the start_date second up to this id"),
+    ] = None,
+    fields: Annotated[
+        Literal["contract", "extended"], Query(description="extended: see docs/messages.md")
+    ] = "contract",
+    last_event_id: _LastEventId = None,
+) -> EventStreamResponse:
+    query = ThreadQuery(
+        username=username,
+        dialog_id=channel_id,
+        kind="comments",
+        top_id=post_id,
+        range=parse_range(start_date, end_date, after_id=after_id),
+        chunk_size=check_chunk_size(chunk_size),
+        extended=fields == "extended",
+        resume_after=parse_last_event_id(last_event_id),
+    )
+    return _respond(container, await open_thread(container, query, Budget.from_env()))
+
+
+def _respond(
+    container: Container, stream: Streamable, headers: dict[str, str] | None = None
+) -> EventStreamResponse:
     # The writer stops on a disconnect, a stalled client or a shutdown, yielding to the
     # event loop between frames (tgscraper.history.sse_writer).
     return EventStreamResponse(
         stream.frames(),
         stall_seconds=container.settings.sse_stall_seconds,
-        headers=headers,
+        headers=headers or dict(_SSE_HEADERS),
         background=BackgroundTask(stream.aclose),
     )
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 from mangum import Mangum
 
 from tgscraper.api.app_factory import API_PREFIX, create_app
@@ -18,6 +18,7 @@ from tgscraper.api.params import AsciiInt
 from tgscraper.observability import lambda_handler
 from tgscraper.search.query import FILTER_NAMES, MAX_LIMIT, SearchQuery, parse_date
 from tgscraper.search.service import MessageSearch
+from tgscraper.threads.topics import list_topics
 
 router = APIRouter(prefix=API_PREFIX, tags=["messages"])
 
@@ -72,6 +73,20 @@ async def search_messages(
         extended=fields == "extended",
     )
     return await MessageSearch(container).search(query)
+
+
+@router.get(
+    "/topics/{dialog_id}",
+    responses=error_responses(400, 403, 404, 409, 429, 502, 503),
+    summary="A forum supergroup's topics (messages.getForumTopics)",
+)
+async def topics(
+    container: ContainerDep,
+    username: UsernameDep,
+    dialog_id: Annotated[AsciiInt, Path(description="Marked id of a forum supergroup", **_PEER)],
+    q: Annotated[str | None, Query(description="Only topics whose title contains this")] = None,
+) -> list[dict[str, Any]]:
+    return await list_topics(container, username, dialog_id, q)
 
 
 app = create_app([router])

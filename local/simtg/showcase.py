@@ -144,7 +144,7 @@ def _channel(world: World, peer: int, talk: int, source: int, alice: int) -> Mes
     ]
     post = w.add(
         "Version 3 is out — comments welcome",
-        extra=RichRec(reactions=reactions, replies=3, discussion_id=talk, pinned=True),
+        extra=RichRec(reactions=reactions, replies=4, discussion_id=talk, pinned=True),
         post_author="Editorial",
         edited=True,
     )
@@ -204,6 +204,10 @@ def _discussion(
     )
     w.add("Agreed", sender=bob, reply_to=first.id, extra=RichRec(reply_top=copy.id))
     w.add("Our channel agrees too", sender=other_channel, reply_to=copy.id)
+    log = world.new_media(
+        "document", 12_000, filename="search.log", mime_type="text/plain", date=w.when
+    )
+    w.add("Log of the new search attached", sender=carol, media=log, reply_to=copy.id)
     w.add("Please keep it civil", sender=peer, post_author="Admin")  # an anonymous admin
     if bots:
         w.add("Found via inline search", sender=bob, extra=RichRec(via_bot_id=bots[0]))

@@ -177,7 +177,7 @@ def _replay_all() -> None:
 
         module.app.state.container = Container(client_factory=sim.client, mode="demo")
 
-    steps = [_authorizer, _info, _auth, _dialogs, _history_and_files, _sync]
+    steps = [_authorizer, _info, _auth, _dialogs, _history_and_files, _sync, _threads]
     state: dict[str, Any] = {"world": world, "sim": sim, "wire": wire}
     for step in steps:
         try:
@@ -479,6 +479,40 @@ def _sync(state: dict[str, Any]) -> None:
 
 
 # ---------------------------------------------------------------- the streaming variant
+def _threads(state: dict[str, Any]) -> None:
+    """Last (it adds dialogs): the showcase's forum topics and a channel post's comments."""
+    from simtg.showcase import add_showcase
+
+    world = state["world"]
+    sc = add_showcase(world)
+    fn = "MessagesFunction"
+    module, handler = load_handler(fn)
+    state["wire"](module)
+    r = invoke(handler, event("messages_topics.json", **{"-1001234567890": str(sc.forum)}))
+    body = body_of(r) if r["statusCode"] == 200 else []
+    titles = {t.get("title") for t in body} if isinstance(body, list) else set()
+    check(
+        "messages_topics.json", fn, r,
+        (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
+        (titles == set(sc.topics), f"topics {titles}, want {set(sc.topics)}"),
+    )  # fmt: skip
+    fn = "HistoryFunction"
+    module, handler = load_handler(fn)
+    state["wire"](module)
+    post = next(m for m in world.messages(sc.channel) if m.extra and m.extra.discussion_id)
+    ids = {"4242": str(post.id), "-1001234567890": str(sc.channel)}
+    r = invoke(handler, event("history_replies.json", **ids))
+    text = body_of(r)
+    frames = _sse(text) if isinstance(text, str) else []
+    got = [m for name, d in frames if name == "message" for m in d.get("messages", [])]
+    check(
+        "history_replies.json", fn, r,
+        (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
+        (len(got) == post.extra.replies, f"{len(got)} comments, want {post.extra.replies}"),
+        (bool(frames) and frames[-1][0] == "end", "no end event"),
+    )  # fmt: skip
+
+
 def stream_function() -> None:
     """HistoryStreamFunction as the Lambda Web Adapter starts it: `run.sh` runs a plain
     `python3` (no layer on its sys.path; boto3 from the runtime) which must serve the

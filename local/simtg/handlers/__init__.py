@@ -1,6 +1,6 @@
 """Request handlers, one module per area; importing this package registers them."""
 
-from . import auth, dialogs, files, history, peers, phone, search, system, updates
+from . import auth, dialogs, files, history, peers, phone, search, system, threads, updates
 from .base import REGISTRY, Ctx, Entry, handles
 
 __all__ = [
@@ -16,5 +16,6 @@ __all__ = [
     "phone",
     "search",
     "system",
+    "threads",
     "updates",
 ]

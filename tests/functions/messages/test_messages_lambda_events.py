@@ -124,3 +124,19 @@ def test_cache_search_sample_event_answers_from_one_dialogs_cache(
     want = [m.id for m in reversed(matching(world.history(sc.discussion), "agreed"))]
     assert want and [r["message"]["message_id"] for r in body["results"]] == want
     assert sum(lambda_sim.requests.values()) == 0
+
+
+def test_topics_event_lists_the_forums_topics(lambda_sim: SimulatedTelegram, sc: Showcase) -> None:
+    event: dict[str, Any] = json.loads((EVENTS / "messages_topics.json").read_text())
+    path = f"/api/v3/topics/{sc.forum}"
+    event["rawPath"] = event["requestContext"]["http"]["path"] = path
+    event["pathParameters"] = {"dialog_id": str(sc.forum)}
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        resp = messages_app.handler(event, None)
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    assert resp["statusCode"] == 200, resp["body"]
+    assert {t["title"]: t["id"] for t in json.loads(resp["body"])} == sc.topics
