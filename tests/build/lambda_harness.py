@@ -384,7 +384,7 @@ def _history_and_files(state: dict[str, Any]) -> None:
     module, handler = load_handler(fn)
     state["wire"](module)
     channels = [d for d in world.dialogs if d.kind == "channel"]
-    peer = max(channels, key=lambda d: d.message_count).peer_id
+    peer = state["history_peer"] = max(channels, key=lambda d: d.message_count).peer_id
     r = invoke(handler, event("history_get.json", **{"-1001234567890": str(peer)}))
     text = body_of(r)
     frames = _sse(text) if isinstance(text, str) else []
@@ -488,6 +488,22 @@ def _threads(state: dict[str, Any]) -> None:
     fn = "MessagesFunction"
     module, handler = load_handler(fn)
     state["wire"](module)
+    r = invoke(handler, event("messages_search.json"))
+    found = body_of(r) if r["statusCode"] == 200 else {}
+    check(
+        "messages_search.json", fn, r,
+        (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
+        (isinstance(found, dict) and isinstance(found.get("results"), list), "no results list"),
+    )  # fmt: skip
+    # The cache the history step filled (its busiest channel), searched without Telegram.
+    peer = state["history_peer"]
+    r = invoke(handler, event("messages_search_cache.json", **{"-1001839928721": str(peer)}))
+    found = body_of(r) if r["statusCode"] == 200 else {}
+    check(
+        "messages_search_cache.json", fn, r,
+        (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
+        (isinstance(found, dict) and found.get("source") == "cache", "not served by the cache"),
+    )  # fmt: skip
     r = invoke(handler, event("messages_topics.json", **{"-1001234567890": str(sc.forum)}))
     body = body_of(r) if r["statusCode"] == 200 else []
     titles = {t.get("title") for t in body} if isinstance(body, list) else set()
