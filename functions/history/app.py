@@ -38,6 +38,7 @@ from tgscraper.history.options import MAX_LIMIT, check_limit, check_reverse
 from tgscraper.history.service import HistoryQuery, open_history
 from tgscraper.history.sse_writer import EventStreamResponse
 from tgscraper.observability import lambda_handler
+from tgscraper.telegram.dialog_ref import parse_dialog_ref, resolve_dialog_ref
 from tgscraper.threads.stream import ThreadQuery, open_thread
 
 router = APIRouter(tags=["history"])
@@ -65,7 +66,7 @@ class Streamable(Protocol):
 
 
 @router.get(
-    f"{API_PREFIX}/history/{{dialog_id}}",
+    f"{API_PREFIX}/history/{{dialog_id:dialog_ref}}",
     summary="Stream a dialog's message history as Server-Sent Events",
     response_class=StreamingResponse,
     responses={
@@ -76,10 +77,13 @@ class Streamable(Protocol):
 async def history(
     container: ContainerDep,
     username: UsernameDep,
-    dialog_id: Annotated[
-        # Telegram ids are 64-bit: a larger number cannot name a dialog (was a 502).
-        AsciiInt,
-        Path(description="Marked dialog id (-100... channels)", ge=-(2**63), le=2**63 - 1),
+    dialog_ref: Annotated[
+        str,
+        Path(
+            alias="dialog_id",
+            description="Marked dialog id (-100... channels); extension: `@username` or a "
+            "t.me link (`t.me/name`, `https://t.me/c/<id>/<post>`), resolved once and cached",
+        ),
     ],
     start_date: Annotated[
         str | None, Query(description="YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, UTC (inclusive)")
@@ -156,6 +160,8 @@ async def history(
     ] = None,
     last_event_id: _LastEventId = None,
 ) -> EventStreamResponse:
+    # Telegram ids are 64-bit: a larger number cannot name a dialog (was a 502).
+    dialog_id = await resolve_dialog_ref(container, username, parse_dialog_ref(dialog_ref))
     if topic_id is not None:
         _only_plain_options_with_topic(
             force_refresh=force_refresh,
