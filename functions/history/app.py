@@ -161,7 +161,11 @@ async def history(
 
 # GET /export: the same stream in an export format (docs/export.md): same function,
 # same permissions and budget.
-_CONTENT: dict[str, dict[str, Any]] = {"application/x-ndjson": {}, "text/csv": {}, "application/json": {}}
+_CONTENT: dict[str, dict[str, Any]] = {
+    "application/x-ndjson": {},
+    "text/csv": {},
+    "application/json": {},
+}
 
 
 @router.get(
