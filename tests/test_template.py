@@ -52,6 +52,7 @@ SPEC_ROUTES = {
     ("GET", "/api/v3/search/dialogs"): "DialogsFunction",
     ("GET", "/api/v3/folders"): "DialogsFunction",
     ("GET", "/api/v3/history/{dialog_id}"): "HistoryFunction",
+    ("GET", "/api/v3/export/{dialog_id}"): "HistoryFunction",
     ("GET", "/api/v3/files/{uuid}"): "FilesFunction",
     ("GET", "/api/v3/search/messages"): "MessagesFunction",
     ("POST", "/api/v3/sync/{dialog_id}"): "SyncFunction",
