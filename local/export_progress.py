@@ -54,6 +54,9 @@ def progress_bar(disabled: bool, done: int) -> Iterator[_Bar]:
         TextColumn("ETA"),
         TimeRemainingColumn(),
     )
-    with Progress(*columns, transient=False) as progress:
+    from rich.console import Console
+
+    # On stderr: stdout stays free for a pipe.
+    with Progress(*columns, console=Console(stderr=True), transient=False) as progress:
         bar = _Bar(progress, done, decimal)
         yield bar
