@@ -13,6 +13,7 @@ the message is written, and referenced by its path relative to FILE (docs/export
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import os
 import sys
@@ -119,6 +120,8 @@ class _Export:
                 if count and not (self.args.start_date or self.args.end_date):
                     bar.total(int(count))
                 for line in response:
+                    if not line.endswith(b"\n"):
+                        raise ApiError(None, "the server's response was cut off; run again")
                     record = json.loads(line)
                     event = record.pop("event", None)
                     if event == "end":
@@ -163,6 +166,6 @@ def run(args: argparse.Namespace, on_message: Callable[[int], None] | None = Non
             file=sys.stderr,
         )
         return 130
-    except (ApiError, SpoolError, OSError) as exc:
+    except (ApiError, SpoolError, OSError, http.client.HTTPException) as exc:
         print(f"export failed: {exc}", file=sys.stderr)
         return 1

@@ -90,23 +90,40 @@ def test_export_writes_every_message_of_the_dialog(
     assert not list(tmp_path.glob("*.partial*"))
 
 
-def test_tdesktop_with_media_references_downloaded_files_by_relative_path(
-    server: str, world: World, showcase: Showcase, tmp_path: Path
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "tdesktop"])
+def test_media_are_downloaded_and_referenced_by_relative_path(
+    server: str, world: World, showcase: Showcase, fmt: str, tmp_path: Path
 ) -> None:
-    out = tmp_path / "chat" / "result.json"
+    out = tmp_path / "chat" / f"export.{fmt}"
     out.parent.mkdir()
     media = tmp_path / "chat" / "files"
-    assert main(_argv(server, showcase.channel, "tdesktop", out, "--media", str(media))) == 0
-    doc = parse_tdesktop(out.read_text())
-    by_id = {m["id"]: m for m in doc["messages"]}
+    assert main(_argv(server, showcase.channel, fmt, out, "--media", str(media))) == 0
+    refs = _media_refs(out, fmt)
     with_media = [r for r in world.messages(showcase.channel) if r.media is not None]
-    assert with_media
+    assert with_media and set(refs) == {r.id for r in with_media}
     for rec in with_media:
-        m = by_id[rec.id]
-        ref = m["photo"] if rec.media.kind == "photo" else m["file"]
+        ref = refs[rec.id]
         assert not Path(ref).is_absolute() and ref.startswith("files/")
         assert (out.parent / ref).stat().st_size == rec.media.size
-        assert "media_uuid" not in m
+
+
+def _media_refs(out: Path, fmt: str) -> dict[int, str]:
+    """Message id -> the media path the export wrote."""
+    if fmt == "jsonl":
+        lines = [json.loads(line) for line in out.read_text().splitlines()]
+        return {
+            m["message_id"]: m["media"]["path"] for m in lines if (m["media"] or {}).get("path")
+        }
+    if fmt == "csv":
+        import csv
+
+        with out.open(newline="", encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        return {int(r["message_id"]): r["media_path"] for r in rows if r["media_path"]}
+    doc = parse_tdesktop(out.read_text())
+    found = {m["id"]: m.get("photo") or m.get("file") for m in doc["messages"]}
+    assert not any("media_uuid" in m for m in doc["messages"])
+    return {k: v for k, v in found.items() if v}
 
 
 def _interrupt_after(n: int) -> Callable[[int], None]:

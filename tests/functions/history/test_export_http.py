@@ -10,11 +10,14 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from local.simtg import World
+from local.simtg import SimulatedTelegram, World
 from local.simtg.models import MessageRec
 from local.simtg.showcase import Showcase, add_showcase
 from tests.support.exports import parse_csv, parse_ndjson, parse_tdesktop
-from tests.support.history import ALICE, expected_ids, ts
+from tests.support.history import ALICE, container, expected_ids, log_in, ts
+from tgscraper.api.app_factory import create_app
+from tgscraper.config import Settings
+from tgscraper.storage.factory import Stores
 
 H = {"X-Telegram-Username": ALICE}
 EVER = 2**40
@@ -201,3 +204,23 @@ def test_an_unknown_format_is_400_naming_it(http_embedded: TestClient, big: int)
     resp = http_embedded.get(f"/api/v3/export/{big}", headers=H, params={"format": "xml"})
     assert resp.status_code == 400
     assert "format" in resp.json()["detail"]
+
+
+def test_after_a_dialog_search_the_export_names_the_dialog_and_its_count_from_the_cache(
+    any_settings: Settings, stores: Stores, sim: SimulatedTelegram, world: World
+) -> None:
+    from functions.dialogs.app import router as dialogs_router
+    from functions.history.app import router as history_router
+
+    log_in(stores, sim, ALICE)
+    app = create_app(
+        [history_router, dialogs_router], container=container(any_settings, stores, sim)
+    )
+    http = TestClient(app)
+    dialog = next(d for d in world.dialogs if d.kind == "supergroup" and d.username is None)
+    found = http.get("/api/v3/search/dialogs", headers=H, params={"q": dialog.title})
+    assert found.status_code == 200, found.text
+    resp = export(http, dialog.peer_id, format="tdesktop")
+    assert resp.headers["x-dialog-message-count"] == str(len(world.messages(dialog.peer_id)))
+    doc = parse_tdesktop(resp.text)
+    assert (doc["name"], doc["type"]) == (dialog.title, "private_supergroup")
