@@ -228,7 +228,8 @@ async def export(
     out = export_for(
         format, info, dialog_id, extended=extended, edits=include_edits, deleted=include_deleted
     )
-    stream = await open_history(container, query, Budget.from_env(), encoder=out.encoder)
+    budget = out.budget(Budget.from_env())
+    stream = await open_history(container, query, budget, encoder=out.encoder)
     headers = {
         "Cache-Control": "no-cache",
         "X-Accel-Buffering": "no",

@@ -11,6 +11,7 @@ from tgscraper.export.csv_format import CsvEncoder
 from tgscraper.export.ndjson import NdjsonEncoder
 from tgscraper.export.tdesktop import DialogInfo, TdesktopEncoder
 from tgscraper.history.chunker import FrameEncoder
+from tgscraper.history.limits import Budget
 
 ExportFormat = Literal["jsonl", "csv", "tdesktop"]
 FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "tdesktop")
@@ -23,6 +24,15 @@ class Export:
     encoder: FrameEncoder
     media_type: str
     filename: str
+    growth: int = 1
+    """At most how many bytes the format writes per byte of message JSON the budget counts
+    (a tdesktop message holds its text twice: `text` and `text_entities`)."""
+
+    def budget(self, budget: Budget) -> Budget:
+        """The response budget in message-JSON bytes, so the response stays within it."""
+        if budget.max_bytes is not None and self.growth > 1:
+            budget.max_bytes //= self.growth
+        return budget
 
 
 def export_for(
@@ -35,8 +45,11 @@ def export_for(
     deleted: bool,
 ) -> Export:
     if fmt == "tdesktop":
-        return Export(TdesktopEncoder(info), tdesktop.MEDIA_TYPE, "result.json")
+        return Export(TdesktopEncoder(info), tdesktop.MEDIA_TYPE, "result.json", growth=2)
     if fmt == "csv":
         cols = csv_format.columns(extended=extended, edits=edits, deleted=deleted)
-        return Export(CsvEncoder(cols), csv_format.MEDIA_TYPE, f"dialog_{dialog_id}.csv")
+        # Nested values are JSON inside a quoted cell, every quote doubled: up to twice the
+        # bytes. Contract rows (no keys, no nesting) are smaller than their JSON.
+        growth = 2 if extended or edits else 1
+        return Export(CsvEncoder(cols), csv_format.MEDIA_TYPE, f"dialog_{dialog_id}.csv", growth)
     return Export(NdjsonEncoder(), ndjson.MEDIA_TYPE, f"dialog_{dialog_id}.jsonl")
