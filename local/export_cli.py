@@ -98,7 +98,10 @@ class _Export:
     def run(self) -> int:
         fmt = "csv" if self.args.format == "csv" else "jsonl"
         info = _header(self.api, self.args.dialog) if self.args.format == "tdesktop" else None
+        self.args.output.parent.mkdir(parents=True, exist_ok=True)
         resume = resume_point(self.spool, fmt, self.cols)
+        if resume.count:
+            print(f"continuing after the {resume.count} messages in {self.spool}", file=sys.stderr)
         if self.args.media is not None:
             self.args.media.mkdir(parents=True, exist_ok=True)
         writer = Writer(self.spool, fmt, self.cols, fresh=resume.size == 0)
@@ -110,6 +113,7 @@ class _Export:
             writer.close()
         if info is not None:
             _to_tdesktop(self.spool, self.args.output, info)
+        print(f"export complete: {self.args.output}", file=sys.stderr)
         return 0
 
     def _stream(self, writer: Writer, params: dict[str, Any], bar: Any) -> None:
