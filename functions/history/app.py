@@ -249,7 +249,7 @@ async def export(
 
 
 app = create_app([router])
-# JSON log lines carrying the request id (tgscraper.observability).
 # NDJSON is text: without this Mangum would base64 it (a third larger than the budget).
 _TEXT_TYPES = [*DEFAULT_TEXT_MIME_TYPES, ndjson.MEDIA_TYPE]
+# JSON log lines carrying the request id (tgscraper.observability).
 handler = lambda_handler(Mangum(app, lifespan="off", text_mime_types=_TEXT_TYPES))
