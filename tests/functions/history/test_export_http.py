@@ -159,6 +159,10 @@ def test_tdesktop_document_has_telegram_desktops_structure_and_the_worlds_messag
             if rec.fwd is not None:
                 expect = rec.fwd.from_name or names[rec.fwd.from_id or 0]
                 assert m["forwarded_from"] == expect
+                origin = rec.fwd.from_id
+                assert m.get("forwarded_from_id") == (_peer_ref(origin) if origin else None)
+            other_chat = rec.extra.reply_peer if rec.extra is not None else None
+            assert m.get("reply_to_peer_id") == (_peer_ref(other_chat) if other_chat else None)
         if rec.media is not None:
             key = "photo" if rec.media.kind == "photo" else "file"
             assert m[key].startswith("(File not included.")

@@ -7,7 +7,8 @@ The document is what TDesktop's "Export chat history" → JSON writes: an object
 (`message` or `service`), `date` (`YYYY-MM-DDTHH:MM:SS`, UTC here; TDesktop writes the
 exporting machine's local time) and `date_unixtime`, `from`/`from_id` (`user123`,
 `channel123`, `chat123`) or, for a service message, `actor`/`actor_id` and `action`,
-then `edited`, `author`, `reply_to_message_id`, `forwarded_from`, media, `poll`,
+then `edited`, `author`, `reply_to_message_id` (+ `reply_to_peer_id` for another chat),
+`forwarded_from` (+ `forwarded_from_id`), media, `poll`,
 `reactions`, `text` and `text_entities` (tdesktop_text.py).
 
 Media: `photo` (photos) or `file` + `file_name` + `file_size` (documents, with
@@ -161,9 +162,14 @@ def to_tdesktop(msg: dict[str, Any], media_ref: MediaRef | None = None) -> dict[
             out["author"] = msg["post_author"]
         if msg.get("reply_to") is not None:
             out["reply_to_message_id"] = msg["reply_to"]
+            other_chat = (msg.get("reply") or {}).get("peer_id")
+            if other_chat is not None:
+                out["reply_to_peer_id"] = peer_ref(other_chat)
         forward = msg.get("forward") or {}
         if msg.get("is_forwarded"):
             out["forwarded_from"] = forward.get("from_name")
+            if forward.get("from_id") is not None:
+                out["forwarded_from_id"] = peer_ref(forward["from_id"])
         _media(msg, out, media_ref)
         _poll_and_reactions(msg, out)
     parts = text_parts(msg.get("message") or "", msg.get("entities"))
