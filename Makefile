@@ -16,12 +16,12 @@ $(PY):
 
 # The project itself goes in editable (pyproject.toml): the `tgscraper` console script, and
 # `python -m local` without PYTHONPATH. Its dependencies are layers/common/requirements.txt.
-$(RUNTIME_STAMP): layers/common/requirements.txt pyproject.toml | $(PY)
-	$(PY) -m pip install -q -r layers/common/requirements.txt -e .
+$(RUNTIME_STAMP): layers/common/requirements.txt requirements-local.txt pyproject.toml | $(PY)
+	$(PY) -m pip install -q -r layers/common/requirements.txt -r requirements-local.txt -e .
 	touch $@
 
-$(DEV_STAMP): requirements-dev.txt layers/common/requirements.txt pyproject.toml | $(PY)
-	$(PY) -m pip install -q -r requirements-dev.txt -e .
+$(DEV_STAMP): requirements-dev.txt requirements-local.txt layers/common/requirements.txt pyproject.toml | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.txt -r requirements-local.txt -e .
 	touch $@ $(RUNTIME_STAMP)
 
 ## Install the runtime into .venv and serve the API on http://localhost:8000

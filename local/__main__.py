@@ -5,6 +5,9 @@ The same commands are the `tgscraper` console script once the project is install
 
 `python -m local auth <username> [--phone] [--force]`: log in to Telegram from the terminal.
 
+`python -m local export DIALOG --format jsonl|csv|tdesktop -o FILE [--media DIR]`: export a
+dialog's history from a running server into a file, resumable (docs/export.md).
+
 `python -m local aws-init [--parameter NAME=VALUE]`: create the tables and bucket of
 template.yaml on AWS_ENDPOINT_URL (or AWS), named by the *_TABLE / MEDIA_BUCKET variables.
 """
@@ -81,7 +84,14 @@ def main(argv: list[str] | None = None) -> int:
     aws_init.add_arguments(
         sub.add_parser("aws-init", help="create the template's tables and bucket (AWS/moto)")
     )
+    from local import export_cli
+
+    export_cli.add_arguments(
+        sub.add_parser("export", help="export a dialog's history into a file (docs/export.md)")
+    )
     args = parser.parse_args(argv)
+    if args.command == "export":
+        return export_cli.run(args)
     if args.command == "aws-init":
         return aws_init.main(args)
     if args.command == "auth":

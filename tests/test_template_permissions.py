@@ -209,6 +209,15 @@ def test_every_call_of_a_whole_session_is_allowed_by_the_functions_role(
     assert reply["statusCode"] == 200, reply["body"]
     assert '"big.bin"' in reply["body"] and '"small.bin"' in reply["body"]
 
+    # Exports: the same stream, plus the dialog cache read for the document's header.
+    for fmt in ("csv", "tdesktop"):
+        export = _retarget(
+            _event("export_get.json"), f"/api/v3/export/{channel.peer_id}", f"format={fmt}"
+        )
+        reply = invoke("history", "HistoryFunction", export)
+        assert reply["statusCode"] == 200, reply["body"]
+        assert "small.bin" in reply["body"]
+
     # Message search in the cache the history filled (one dialog: DynamoDB has no text index).
     cached = _retarget(
         _event("messages_search_cache.json"),

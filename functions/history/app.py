@@ -1,32 +1,49 @@
-"""History endpoints as Server-Sent Events: GET /api/v3/history/{dialog_id} (optionally
-one forum topic: topic_id) and GET /api/v3/history/{channel_id}/replies/{post_id} (a
-channel post's comment thread; docs/messages.md).
+"""History endpoints: GET /api/v3/history/{dialog_id} as Server-Sent Events (or NDJSON
+with `Accept: application/x-ndjson`; optionally one forum topic: topic_id),
+GET /api/v3/history/{channel_id}/replies/{post_id} (a channel post's comment thread;
+docs/messages.md) and GET /api/v3/export/{dialog_id}: the same stream in an export
+format (jsonl, csv, Telegram Desktop's result.json; docs/export.md).
 
 Transport only: parse the query, open the stream with the history service (which raises
 the pre-stream errors as real statuses), and hand its frames to the SSE writer.
 Under Lambda (Mangum buffers the response) the service stops within a size/time budget
-and ends with an `event: continue` frame telling how to resume.
+and ends with an `event: continue` frame telling how to resume. One module: under Lambda
+this folder is the function's code, so a sibling module would not import the same way.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from typing import Annotated, Literal, Protocol
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query
 from fastapi.responses import StreamingResponse
 from mangum import Mangum
+from mangum.adapter import DEFAULT_TEXT_MIME_TYPES
 from starlette.background import BackgroundTask
 
 from tgscraper.api.app_factory import API_PREFIX, create_app
 from tgscraper.api.deps import ContainerDep, UsernameDep
+from tgscraper.api.history_params import (
+    AfterId,
+    ChunkSize,
+    EndDate,
+    Fields,
+    ForceRefresh,
+    IncludeDeleted,
+    IncludeEdits,
+    LastEventId,
+    StartDate,
+)
 from tgscraper.api.openapi import error_responses
 from tgscraper.api.params import AsciiInt
 from tgscraper.container import Container
 from tgscraper.errors import BadRequest
+from tgscraper.export import ndjson
+from tgscraper.export.dialog_info import dialog_info
+from tgscraper.export.formats import EXPORT_CHUNK, ExportFormat, export_for
+from tgscraper.history.chunker import FrameEncoder
 from tgscraper.history.dates import (
     DEFAULT_CHUNK_SIZE,
-    MAX_CHUNK_SIZE,
     check_chunk_size,
     parse_last_event_id,
     parse_range,
@@ -35,8 +52,8 @@ from tgscraper.history.events_schema import SSE_EVENT
 from tgscraper.history.limits import Budget
 from tgscraper.history.media_kind import ANY, KINDS, NONE, parse_media_filter
 from tgscraper.history.options import MAX_LIMIT, check_limit, check_reverse
-from tgscraper.history.service import HistoryQuery, open_history
-from tgscraper.history.sse_writer import EventStreamResponse
+from tgscraper.history.service import HistoryQuery, Stream, open_history
+from tgscraper.history.sse_writer import SHUTDOWN_ERROR, EventStreamResponse
 from tgscraper.observability import lambda_handler
 from tgscraper.telegram.dialog_ref import parse_dialog_ref, resolve_dialog_ref
 from tgscraper.threads.stream import ThreadQuery, open_thread
@@ -44,25 +61,15 @@ from tgscraper.threads.stream import ThreadQuery, open_thread
 router = APIRouter(tags=["history"])
 
 MEDIA_WORDS = (*KINDS, ANY, NONE)
-
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _MAX_MSG_ID = 2**31 - 1
 """Message and topic ids are 32-bit on the wire."""
-_LastEventId = Annotated[
-    str | None,
-    Header(
-        alias="Last-Event-ID",
-        description="Resume: the `id:` of the last chunk received (its last message id); "
-        "the stream continues with the message after it (a standard SSE client sends it "
-        "by itself when it reconnects)",
-    ),
+_DialogId = Annotated[
+    # Telegram ids are 64-bit: a larger number cannot name a dialog (was a 502).
+    AsciiInt,
+    Path(description="Marked dialog id (-100... channels)", ge=-(2**63), le=2**63 - 1),
 ]
-
-
-class Streamable(Protocol):
-    def frames(self) -> AsyncIterator[bytes]: ...
-
-    async def aclose(self) -> None: ...
+_SSE_OK = {"content": {"text/event-stream": {"schema": SSE_EVENT}}}
 
 
 @router.get(
@@ -70,7 +77,7 @@ class Streamable(Protocol):
     summary="Stream a dialog's message history as Server-Sent Events",
     response_class=StreamingResponse,
     responses={
-        200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}},
+        200: {"content": {"text/event-stream": {"schema": SSE_EVENT}, ndjson.MEDIA_TYPE: {}}},
         **error_responses(403, 404, 409, 429, 502, 503),
     },
 )
@@ -85,28 +92,12 @@ async def history(
             "t.me link (`t.me/name`, `https://t.me/c/<id>/<post>`), resolved once and cached",
         ),
     ],
-    start_date: Annotated[
-        str | None, Query(description="YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, UTC (inclusive)")
-    ] = None,
-    end_date: Annotated[
-        str | None,
-        Query(description="YYYY-MM-DD (the whole day) or YYYY-MM-DD HH:MM:SS, UTC (inclusive)"),
-    ] = None,
-    chunk_size: Annotated[
-        AsciiInt, Query(description=f"Messages per SSE chunk, 1-{MAX_CHUNK_SIZE}")
-    ] = DEFAULT_CHUNK_SIZE,
-    force_refresh: Annotated[bool, Query(description="Re-fetch the range from Telegram")] = False,
-    after_id: Annotated[
-        AsciiInt | None,
-        Query(description="Continuation: skip messages of the start_date second up to this id"),
-    ] = None,
-    fields: Annotated[
-        Literal["contract", "extended"],
-        Query(
-            description="extended: each message also carries reactions, replies, forwards, "
-            "polls, service actions, topics... (docs/messages.md); default: the contract's"
-        ),
-    ] = "contract",
+    start_date: StartDate = None,
+    end_date: EndDate = None,
+    chunk_size: ChunkSize = DEFAULT_CHUNK_SIZE,
+    force_refresh: ForceRefresh = False,
+    after_id: AfterId = None,
+    fields: Fields = "contract",
     sync: Annotated[
         bool,
         Query(
@@ -135,20 +126,8 @@ async def history(
             f"{', '.join(MEDIA_WORDS)} (`any`: any media, `none`: text only; docs/messages.md)"
         ),
     ] = None,
-    include_edits: Annotated[
-        bool,
-        Query(
-            description="Extension: each message also carries `versions` (previous versions "
-            "a sync saw) and `edit_date` (docs/sync.md)"
-        ),
-    ] = False,
-    include_deleted: Annotated[
-        bool,
-        Query(
-            description="Extension: messages a sync saw deleted come back in place with "
-            '`"deleted": true`; others carry `"deleted": false` (docs/sync.md)'
-        ),
-    ] = False,
+    include_edits: IncludeEdits = False,
+    include_deleted: IncludeDeleted = False,
     topic_id: Annotated[
         AsciiInt | None,
         Query(
@@ -158,9 +137,15 @@ async def history(
             le=_MAX_MSG_ID,
         ),
     ] = None,
-    last_event_id: _LastEventId = None,
+    last_event_id: LastEventId = None,
+    accept: Annotated[
+        str | None,
+        Header(
+            description="`application/x-ndjson`: one message per line instead of SSE, ending "
+            "with a control record (docs/export.md)"
+        ),
+    ] = None,
 ) -> EventStreamResponse:
-    # Telegram ids are 64-bit: a larger number cannot name a dialog (was a 502).
     dialog_id = await resolve_dialog_ref(container, username, parse_dialog_ref(dialog_ref))
     if topic_id is not None:
         _only_plain_options_with_topic(
@@ -204,6 +189,10 @@ async def history(
 
         result = await sync_dialog(container, username, dialog_id, budget_for_history())
         headers["X-Sync-Complete"] = "true" if result.complete else "false"
+    if accept is not None and ndjson.MEDIA_TYPE in accept.lower():
+        encoder = ndjson.NdjsonEncoder()
+        stream = await open_history(container, query, Budget.from_env(), encoder=encoder)
+        return _respond(container, stream, headers, ndjson.MEDIA_TYPE, encoder)
     stream = await open_history(container, query, Budget.from_env())
     return _respond(container, stream, headers)
 
@@ -220,10 +209,7 @@ def _only_plain_options_with_topic(**given: bool) -> None:
     f"{API_PREFIX}/history/{{channel_id}}/replies/{{post_id}}",
     summary="Stream a channel post's comment thread as Server-Sent Events",
     response_class=StreamingResponse,
-    responses={
-        200: {"content": {"text/event-stream": {"schema": SSE_EVENT}}},
-        **error_responses(400, 403, 404, 409, 429, 502, 503),
-    },
+    responses={200: _SSE_OK, **error_responses(400, 403, 404, 409, 429, 502, 503)},
 )
 async def replies(
     container: ContainerDep,
@@ -234,24 +220,12 @@ async def replies(
     post_id: Annotated[
         AsciiInt, Path(description="The channel post's message id", ge=1, le=_MAX_MSG_ID)
     ],
-    start_date: Annotated[
-        str | None, Query(description="YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, UTC (inclusive)")
-    ] = None,
-    end_date: Annotated[
-        str | None,
-        Query(description="YYYY-MM-DD (the whole day) or YYYY-MM-DD HH:MM:SS, UTC (inclusive)"),
-    ] = None,
-    chunk_size: Annotated[
-        AsciiInt, Query(description=f"Messages per SSE chunk, 1-{MAX_CHUNK_SIZE}")
-    ] = DEFAULT_CHUNK_SIZE,
-    after_id: Annotated[
-        AsciiInt | None,
-        Query(description="Continuation: skip messages of the start_date second up to this id"),
-    ] = None,
-    fields: Annotated[
-        Literal["contract", "extended"], Query(description="extended: see docs/messages.md")
-    ] = "contract",
-    last_event_id: _LastEventId = None,
+    start_date: StartDate = None,
+    end_date: EndDate = None,
+    chunk_size: ChunkSize = DEFAULT_CHUNK_SIZE,
+    after_id: AfterId = None,
+    fields: Fields = "contract",
+    last_event_id: LastEventId = None,
 ) -> EventStreamResponse:
     query = ThreadQuery(
         username=username,
@@ -266,19 +240,96 @@ async def replies(
     return _respond(container, await open_thread(container, query, Budget.from_env()))
 
 
+# GET /export: the same stream in an export format (docs/export.md): same function,
+# same permissions and budget.
+_EXPORT_CONTENT: dict[str, dict[str, Any]] = {
+    "application/x-ndjson": {},
+    "text/csv": {},
+    "application/json": {},
+}
+
+
+@router.get(
+    f"{API_PREFIX}/export/{{dialog_id}}",
+    summary="Export a dialog's history: NDJSON, CSV or Telegram Desktop's result.json",
+    response_class=StreamingResponse,
+    responses={
+        200: {"content": _EXPORT_CONTENT},
+        **error_responses(403, 404, 409, 429, 502, 503),
+    },
+)
+async def export(
+    container: ContainerDep,
+    username: UsernameDep,
+    dialog_id: _DialogId,
+    format: Annotated[
+        ExportFormat,
+        Query(
+            description="jsonl: one message per line; csv: one row per message; tdesktop: "
+            "Telegram Desktop's JSON export document (docs/export.md)"
+        ),
+    ] = "jsonl",
+    start_date: StartDate = None,
+    end_date: EndDate = None,
+    after_id: AfterId = None,
+    fields: Fields = "contract",
+    force_refresh: ForceRefresh = False,
+    include_edits: IncludeEdits = False,
+    include_deleted: IncludeDeleted = False,
+) -> EventStreamResponse:
+    extended = fields == "extended" or format == "tdesktop"
+    query = HistoryQuery(
+        username=username,
+        dialog_id=dialog_id,
+        range=parse_range(start_date, end_date, after_id=after_id),
+        chunk_size=EXPORT_CHUNK,
+        force_refresh=force_refresh,
+        extended=extended,
+        include_edits=include_edits,
+        include_deleted=include_deleted,
+    )
+    # Before the stream, so an unknown dialog is still a 404 (tdesktop asks Telegram).
+    info = await dialog_info(container, username, dialog_id, telegram=format == "tdesktop")
+    out = export_for(
+        format, info, dialog_id, extended=extended, edits=include_edits, deleted=include_deleted
+    )
+    stream = await open_history(
+        container, query, out.budget(Budget.from_env()), encoder=out.encoder
+    )
+    headers = {**_SSE_HEADERS, "Content-Disposition": f'attachment; filename="{out.filename}"'}
+    if info.message_count is not None:
+        headers["X-Dialog-Message-Count"] = str(info.message_count)
+    return _respond(container, stream, headers, out.media_type, out.encoder)
+
+
 def _respond(
-    container: Container, stream: Streamable, headers: dict[str, str] | None = None
+    container: Container,
+    stream: Stream,
+    headers: dict[str, str] | None = None,
+    media_type: str | None = None,
+    encoder: FrameEncoder | None = None,
 ) -> EventStreamResponse:
     # The writer stops on a disconnect, a stalled client or a shutdown, yielding to the
-    # event loop between frames (tgscraper.history.sse_writer).
+    # event loop between frames (tgscraper.history.sse_writer); a non-SSE format ends a
+    # shutdown with its own error record.
+    extra: dict[str, Any] = {}
+    if media_type is not None and encoder is not None:
+        shutdown = encoder
+        extra = {
+            "media_type": media_type,
+            "shutdown_frame": lambda: shutdown.event("error", SHUTDOWN_ERROR),
+        }
     return EventStreamResponse(
         stream.frames(),
         stall_seconds=container.settings.sse_stall_seconds,
         headers=headers or dict(_SSE_HEADERS),
         background=BackgroundTask(stream.aclose),
+        **extra,
     )
 
 
 app = create_app([router])
+# NDJSON is text: without this Mangum would base64 it (a third larger than the budget).
+_TEXT_TYPES = [*DEFAULT_TEXT_MIME_TYPES, ndjson.MEDIA_TYPE]
 # JSON log lines carrying the request id (tgscraper.observability).
-handler = lambda_handler(Mangum(app, lifespan="off"))
+handler = lambda_handler(Mangum(app, lifespan="off", text_mime_types=_TEXT_TYPES))

@@ -25,7 +25,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import csv
 import importlib
+import io
 import json
 import os
 import sys
@@ -394,6 +396,30 @@ def _history_and_files(state: dict[str, Any]) -> None:
         (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
         (r.get("headers", {}).get("content-type", "").startswith("text/event-stream"), "not SSE"),
         (bool(messages), "no messages in 2024 for the busiest channel"),
+    )  # fmt: skip
+    # A t.me link (API Gateway's greedy route) names a channel by its username.
+    named = next(c for c in world.chats.values() if c.username and world.has_dialog(c.peer_id))
+    r = invoke(handler, event("history_get_link.json", **{"sim_channel_0": named.username}))
+    text = body_of(r)
+    frames = _sse(text) if isinstance(text, str) else []
+    got = [m["message_id"] for name, d in frames if name == "message" for m in d["messages"]]
+    want = [m.id for m in world.messages(named.peer_id)][-20:]
+    check(
+        "history_get_link.json", fn, r,
+        (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
+        (got == want, f"{len(got)} messages, want the latest {len(want)}"),
+    )  # fmt: skip
+    # The export (same function): the sample's CSV of the same range, the same messages.
+    r = invoke(handler, event("export_get.json", **{"-1001234567890": str(peer)}))
+    rows = [row[0] for row in csv.reader(io.StringIO(str(body_of(r)), newline=""))]
+    ids = [int(x) for x in rows[1:-1] if x.isdigit()]
+    want = [m["message_id"] for m in messages]
+    check(
+        "export_get.json", fn, r,
+        (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
+        (r.get("headers", {}).get("content-type", "").startswith("text/csv"), "not CSV"),
+        (bool(ids) and ids == want[: len(ids)], "CSV rows are not the history's messages"),
+        (rows[-1:] in (["#end"], ["#continue"]), "no #end or #continue row"),
     )  # fmt: skip
     uuids = [m["media"]["uuid"] for m in messages if (m.get("media") or {}).get("uuid")]
     if not uuids:  # look wider for a message with a downloadable file

@@ -32,6 +32,18 @@ def routes() -> dict[tuple[str, str], tuple[str, dict[str, Any]]]:
     return out
 
 
+ROUTE_ALIASES: dict[tuple[str, str], tuple[str, str]] = {
+    # A t.me link in the path, slashes and all: API Gateway needs a greedy route for it;
+    # in the app it is the history route's own {dialog_id:dialog_ref} path.
+    ("GET", "/api/v3/history/t.me/{link+}"): ("GET", "/api/v3/history/{dialog_id}"),
+}
+"""Template routes the app serves under another route's OpenAPI path."""
+
+
+def canonical(route: tuple[str, str]) -> tuple[str, str]:
+    return ROUTE_ALIASES.get(route, route)
+
+
 def as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 

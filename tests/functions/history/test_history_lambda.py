@@ -147,3 +147,20 @@ def test_a_bad_last_event_id_through_the_handler_is_a_400(lambda_app: Any, big: 
     resp = invoke(lambda_app, big, {"chunk_size": 25}, "12abc")
     assert resp["statusCode"] == 400
     assert "Last-Event-ID" in json.loads(resp["body"])["detail"]
+
+
+def test_the_t_me_link_sample_replays_the_latest_messages_of_that_channel(
+    lambda_app: Any, world: World
+) -> None:
+    """events/history_get_link.json: API Gateway's greedy t.me route reaches the same app
+    route, which resolves the link's username (stored entity rows, no Telegram call)."""
+    event = json.loads((EVENT.parent / "history_get_link.json").read_text())
+    event["headers"]["x-telegram-username"] = ALICE
+    name = event["pathParameters"]["link"]
+    peer = next(c.peer_id for c in world.chats.values() if c.username == name)
+    resp = lambda_app.handler(event, None)
+    assert resp["statusCode"] == 200, resp["body"][:300]
+    events = parse_sse(resp["body"])
+    complete(events)
+    got = [m["message_id"] for e in events if e.event == "message" for m in e.data["messages"]]
+    assert got == [m.id for m in world.messages(peer)][-20:]

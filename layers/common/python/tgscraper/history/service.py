@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
 from contextlib import AsyncExitStack, aclosing
 from dataclasses import dataclass
 from functools import partial
@@ -93,7 +93,7 @@ class HistoryQuery:
 class Stream(Protocol):
     """What open_history returns: the frames, and a close for when the client leaves."""
 
-    def frames(self) -> AsyncGenerator[bytes, None]: ...
+    def frames(self) -> AsyncIterator[bytes]: ...
 
     async def aclose(self) -> None: ...
 

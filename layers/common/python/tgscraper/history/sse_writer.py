@@ -25,7 +25,7 @@ import asyncio
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from typing import Any
 
@@ -64,7 +64,10 @@ async def _watch_disconnect(receive: Receive, gone: asyncio.Event) -> None:
 
 
 class EventStreamResponse(StreamingResponse):
-    """A `text/event-stream` response over an async iterator of complete SSE frames."""
+    """A `text/event-stream` response over an async iterator of complete SSE frames.
+
+    An export passes its own `media_type` and `shutdown_frame` (makes its encoder's
+    error record): the writer's guarantees are the same for every framing."""
 
     def __init__(
         self,
@@ -72,10 +75,13 @@ class EventStreamResponse(StreamingResponse):
         *,
         stall_seconds: float,
         headers: dict[str, str] | None = None,
+        media_type: str = "text/event-stream",
+        shutdown_frame: Callable[[], bytes] | None = None,
         **kwargs: Any,
     ) -> None:
-        super().__init__(frames, media_type="text/event-stream", headers=headers, **kwargs)
+        super().__init__(frames, media_type=media_type, headers=headers, **kwargs)
         self.stall_seconds = stall_seconds
+        self.shutdown_frame = shutdown_frame or (lambda: event_frame("error", SHUTDOWN_ERROR))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         gone = asyncio.Event()
@@ -101,7 +107,7 @@ class EventStreamResponse(StreamingResponse):
                 if gone.is_set():
                     return
                 if draining is not None and draining.is_set():
-                    frame = event_frame("error", SHUTDOWN_ERROR)
+                    frame = self.shutdown_frame()
                     if await self._body(send, frame, more=True):
                         await self._body(send, b"", more=False)
                     return
