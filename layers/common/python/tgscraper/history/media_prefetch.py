@@ -12,10 +12,22 @@ prefetching for that request; the history itself goes on.
 
 from __future__ import annotations
 
+import logging
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
+from tgscraper.errors import ServiceError
 from tgscraper.media.index import MediaEntry
+from tgscraper.storage.ports import StorageError
+
+if TYPE_CHECKING:
+    from tgscraper.container import Container
+    from tgscraper.files.service import FileService
+    from tgscraper.history.record import MessageRecord
+
+log = logging.getLogger("tgscraper.history")
 
 DEFAULT_TYPES = frozenset({"MessageMediaPhoto"})
 
@@ -39,3 +51,31 @@ class MediaPrefetch:
         names = os.environ.get("HISTORY_PREFETCH_TYPES", "").strip()
         types = frozenset(n.strip() for n in names.split(",") if n.strip()) or DEFAULT_TYPES
         return cls(max_bytes, types)
+
+
+class PagePrefetch:
+    """One request's prefetch: downloads the wanted media of each fetched page through
+    the files service; the first failure ends it for the rest of the request."""
+
+    def __init__(self, container: Container, policy: MediaPrefetch) -> None:
+        self._container = container
+        self._policy = policy
+        self._files: FileService | None = None
+
+    async def run(self, records: Iterable[MessageRecord]) -> None:
+        if not self._policy.enabled:
+            return
+        for record in records:
+            entry = record.media
+            if entry is None or not self._policy.wants(entry):
+                continue
+            if self._files is None:
+                from tgscraper.files.service import FileService
+
+                self._files = FileService.for_container(self._container)
+            try:
+                await self._files.open(entry.owner, entry.uuid)
+            except (ServiceError, StorageError) as exc:
+                log.warning("media prefetch stopped at %s: %s", entry.uuid, exc)
+                self._policy = MediaPrefetch()
+                return

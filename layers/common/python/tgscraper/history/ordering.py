@@ -67,7 +67,8 @@ async def open_ordered(
     media_prefetch: MediaPrefetch | None,
     encoder: FrameEncoder | None,
 ) -> Stream:
-    from tgscraper.history.service import HistoryStream, storage_call
+    from tgscraper.history.query import storage_call
+    from tgscraper.history.service import HistoryStream
 
     if not await _fill(container, query, budget, media_prefetch):
         return _FillPending(query, encoder)

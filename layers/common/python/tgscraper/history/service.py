@@ -15,29 +15,24 @@ sends a frame as soon as it is full. A failure after the first byte ends the str
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, Callable, Iterator
 from contextlib import AsyncExitStack, aclosing
-from dataclasses import dataclass
 from functools import partial
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tgscraper.container import Container
-from tgscraper.errors import NotFound, RateLimited, ServiceError
-from tgscraper.history.change_log import ChangeLog
-from tgscraper.history.changes_overlay import ChangeOptions, ChangeOverlay
+from tgscraper.errors import NotFound
 from tgscraper.history.chunker import BudgetSpent, Chunker, FrameEncoder
 from tgscraper.history.coverage import Segment, plan
-from tgscraper.history.dates import HistoryRange
+from tgscraper.history.emitter import Emitter
 from tgscraper.history.extended import shape
 from tgscraper.history.fetcher import Page, resolve, walk
 from tgscraper.history.limits import Budget
-from tgscraper.history.media_kind import MediaFilter
-from tgscraper.history.media_prefetch import MediaPrefetch
+from tgscraper.history.media_prefetch import MediaPrefetch, PagePrefetch
 from tgscraper.history.prefetch import Prefetch
-from tgscraper.history.record import MessageRecord
+from tgscraper.history.query import HistoryQuery, Stream, storage_call
 from tgscraper.history.store import (
     CachedMessage,
     MessageCache,
@@ -47,10 +42,9 @@ from tgscraper.history.store import (
     sk_floor,
 )
 from tgscraper.media.index import MediaIndex
-from tgscraper.storage.ports import StorageError
 
 if TYPE_CHECKING:
-    from tgscraper.files.service import FileService
+    pass
 
 log = logging.getLogger("tgscraper.history")
 
@@ -60,52 +54,6 @@ while the walk runs has a later date, so it is never inside a range marked compl
 _CACHE_BATCH = 512
 _MAX_PEER_ID = 2**62
 _T = TypeVar("_T")
-
-
-@dataclass(frozen=True)
-class HistoryQuery:
-    username: str
-    dialog_id: int
-    range: HistoryRange
-    chunk_size: int = 100
-    force_refresh: bool = False
-    extended: bool = False
-    """fields=extended: each message also carries the extended fields (docs/messages.md)."""
-    resume_after: int = 0
-    """Last-Event-ID: skip the messages up to this id (the client has them)."""
-    include_edits: bool = False
-    include_deleted: bool = False
-    """What a sync saw change, laid over the stream (history/changes_overlay.py)."""
-    media: frozenset[str] | None = None
-    """media=...: only messages with these media kinds (history/media_kind.py)."""
-    limit: int | None = None
-    """Only the latest `limit` messages of the range (history/ordering.py)."""
-    reverse: bool = False
-    """Newest first (history/ordering.py)."""
-
-    @property
-    def needs_extended(self) -> bool:
-        """Served from rows stored with their extended fields (the media filter reads
-        their `media_kind`)."""
-        return self.extended or self.media is not None
-
-
-class Stream(Protocol):
-    """What open_history returns: the frames, and a close for when the client leaves."""
-
-    def frames(self) -> AsyncIterator[bytes]: ...
-
-    async def aclose(self) -> None: ...
-
-
-async def storage_call(container: Container, fn: Callable[..., _T], *args: Any) -> _T:
-    # SQLite answers in well under a millisecond per call: run it inline, where it
-    # overlaps Telegram's round trip for free. A thread would cost more than it saves:
-    # the GIL hand-off back to the event loop can take a whole switch interval (5 ms).
-    # DynamoDB calls are network round trips: those go to a worker thread.
-    if container.settings.storage_backend == "embedded":
-        return fn(*args)
-    return await asyncio.to_thread(fn, *args)
 
 
 def _take(iterator: Iterator[CachedMessage], n: int) -> list[CachedMessage]:
@@ -145,14 +93,8 @@ class HistoryStream:
             descending=query.reverse,
         )
         self._closed = False
-        self._media_prefetch = media_prefetch or MediaPrefetch()
-        self._files: FileService | None = None
-        options = ChangeOptions(query.include_edits, query.include_deleted, query.extended)
-        self._overlay: ChangeOverlay | None = None
-        if options.enabled:
-            log = ChangeLog(container.stores.messages, query.username, query.dialog_id)
-            self._overlay = ChangeOverlay(log, options)
-        self._filter = MediaFilter(query.media) if query.media is not None else None
+        self._media_prefetch = PagePrefetch(container, media_prefetch or MediaPrefetch())
+        self._emit = Emitter(query, self._chunks, container.stores.messages)
 
     async def _io(self, fn: Callable[..., _T], *args: Any) -> _T:
         return await storage_call(self._container, fn, *args)
@@ -226,22 +168,9 @@ class HistoryStream:
             # What was sent stays valid; the last frame says why the stream ends here.
             if self._chunks.pending:
                 yield self._chunks.flush()
-            yield self._error_frame(exc)
+            yield self._emit.error_frame(exc)
         finally:
             await self.aclose()
-
-    def _error_frame(self, exc: Exception) -> bytes:
-        if isinstance(exc, ServiceError):
-            retry = exc.retry_after if isinstance(exc, RateLimited) else None
-            payload = {"detail": exc.detail, "retry_after": retry, "status": exc.status_code}
-        elif isinstance(exc, StorageError):
-            log.error("history of dialog %s: storage failed: %s", self._query.dialog_id, exc)
-            detail = "Storage is temporarily unavailable; retry shortly"
-            payload = {"detail": detail, "retry_after": 1, "status": 503}
-        else:
-            log.error("history of dialog %s failed", self._query.dialog_id, exc_info=exc)
-            payload = {"detail": "Internal server error", "retry_after": None, "status": 500}
-        return self._chunks.event("error", payload)
 
     async def aclose(self) -> None:
         if self._closed:
@@ -273,12 +202,12 @@ class HistoryStream:
             span_to = sk_ceiling(seg.hi) if last_batch else batch[-1].sk
             await self._load_changes(span_from, span_to)
             for row in batch:
-                if self._filter is not None and not self._filter.keep(row.json, row.extended):
+                if not self._emit.keep(row.json, row.extended):
                     continue
                 text = shape(row.json, row.extended) if self._query.extended else row.json
-                for frame in self._take(text, row.sk, row.sk):
+                for frame in self._emit.take(text, row.sk, row.sk):
                     yield frame
-            for frame in self._rest_of_span():
+            for frame in self._emit.rest_of_span():
                 yield frame
             if last_batch:
                 return
@@ -305,16 +234,14 @@ class HistoryStream:
                 for record in page.records:
                     if record.date == seg.lo and record.id <= after:
                         continue
-                    if self._filter is not None and not self._filter.keep(
-                        record.json, record.extended
-                    ):
+                    if not self._emit.keep(record.json, record.extended):
                         continue
                     text = record.json
                     if self._query.extended:
                         text = shape(record.json, record.extended)
-                    for frame in self._take(text, record, message_sk(record)):
+                    for frame in self._emit.take(text, record, message_sk(record)):
                         yield frame
-                for frame in self._rest_of_span():
+                for frame in self._emit.rest_of_span():
                     yield frame
             except BudgetSpent:
                 stopped = True
@@ -322,8 +249,7 @@ class HistoryStream:
             await self._io(
                 self._store, page, span_from, span_to, seg.lo, min(covered_to, cover_limit)
             )
-            if self._media_prefetch.enabled:
-                await self._prefetch_media(page)
+            await self._media_prefetch.run(page.records)
             if stopped:
                 raise BudgetSpent
             if page.done:
@@ -331,47 +257,9 @@ class HistoryStream:
             last = page.records[-1]
             span_from = sk_after(last.date, last.id)
 
-    # -- one message -------------------------------------------------------------------
-    def _take(self, text: str, position: MessageRecord | str, sk: str) -> Iterator[bytes]:
-        """The chunker's frames for one message, after the tombstones sorting before it."""
-        if self._overlay is not None:
-            yield from self._tombstones(sk)
-            text = self._overlay.decorate(sk, text)
-        if (frame := self._chunks.add(text, position)) is not None:
-            yield frame
-
-    def _rest_of_span(self) -> Iterator[bytes]:
-        yield from self._tombstones(None)
-
-    def _tombstones(self, before: str | None) -> Iterator[bytes]:
-        if self._overlay is None:
-            return
-        for tomb_sk, tomb in self._overlay.tombstones_before(before):
-            if self._filter is not None and not self._filter.keep(tomb, None):
-                continue
-            if (frame := self._chunks.add(tomb, tomb_sk)) is not None:
-                yield frame
-
     async def _load_changes(self, sk_from: str, sk_to: str) -> None:
-        if self._overlay is not None:
-            await self._io(self._overlay.load, sk_from, sk_to)
-
-    async def _prefetch_media(self, page: Page) -> None:
-        """Download the page's wanted media through the files service (see media_prefetch)."""
-        for record in page.records:
-            entry = record.media
-            if entry is None or not self._media_prefetch.wants(entry):
-                continue
-            if self._files is None:
-                from tgscraper.files.service import FileService
-
-                self._files = FileService.for_container(self._container)
-            try:
-                await self._files.open(entry.owner, entry.uuid)
-            except (ServiceError, StorageError) as exc:
-                log.warning("media prefetch stopped at %s: %s", entry.uuid, exc)
-                self._media_prefetch = MediaPrefetch()
-                return
+        if self._emit.reads_changes:
+            await self._io(self._emit.load_changes, sk_from, sk_to)
 
     def _store(self, page: Page, span_from: str, span_to: str, lo: int, hi: int) -> None:
         # Order matters for a reader at any moment: media entries before the messages

@@ -16,7 +16,6 @@ Telegram page (429, 502).
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncGenerator, Callable, Iterator
@@ -25,16 +24,17 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeVar
 
 from tgscraper.container import Container
-from tgscraper.errors import NotFound, RateLimited, ServiceError
+from tgscraper.errors import NotFound
 from tgscraper.history.chunker import BudgetSpent, Chunker
 from tgscraper.history.dates import HistoryRange
+from tgscraper.history.emitter import error_payload
 from tgscraper.history.extended import shape
 from tgscraper.history.fetcher import Page, resolve
 from tgscraper.history.limits import Budget
 from tgscraper.history.prefetch import Prefetch
+from tgscraper.history.query import storage_call
 from tgscraper.history.sse import event_frame
 from tgscraper.media.index import MediaIndex
-from tgscraper.storage.ports import StorageError
 from tgscraper.threads.target import Thread, comments_of, topic_of
 from tgscraper.threads.walk import walk_thread
 
@@ -69,10 +69,7 @@ class ThreadStream:
         self._closed = False
 
     async def _io(self, fn: Callable[..., _T], *args: Any) -> _T:
-        # As the history service does: SQLite inline, DynamoDB round trips in a thread.
-        if self._container.settings.storage_backend == "embedded":
-            return fn(*args)
-        return await asyncio.to_thread(fn, *args)
+        return await storage_call(self._container, fn, *args)
 
     async def prepare(self) -> None:
         q = self._query
@@ -139,17 +136,7 @@ class ThreadStream:
             await self._io(self._media.put_many, entries)
 
     def _error_frame(self, exc: Exception) -> bytes:
-        if isinstance(exc, ServiceError):
-            retry = exc.retry_after if isinstance(exc, RateLimited) else None
-            payload = {"detail": exc.detail, "retry_after": retry, "status": exc.status_code}
-        elif isinstance(exc, StorageError):
-            log.error("thread of dialog %s: storage failed: %s", self._query.dialog_id, exc)
-            detail = "Storage is temporarily unavailable; retry shortly"
-            payload = {"detail": detail, "retry_after": 1, "status": 503}
-        else:
-            log.error("thread of dialog %s failed", self._query.dialog_id, exc_info=exc)
-            payload = {"detail": "Internal server error", "retry_after": None, "status": 500}
-        return event_frame("error", payload)
+        return event_frame("error", error_payload(exc, f"thread of dialog {self._query.dialog_id}"))
 
     async def aclose(self) -> None:
         if self._closed:
