@@ -20,6 +20,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from local.export_http import Api, ApiError, download
 from local.export_progress import progress_bar
@@ -32,7 +33,9 @@ _FAR_FUTURE = "9999-12-31"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("dialog", type=int, help="marked dialog id (-100... for channels)")
+    parser.add_argument(
+        "dialog", help="marked dialog id (-100... for channels), @username or a t.me link"
+    )
     parser.add_argument("--format", choices=FORMATS, default="jsonl")
     parser.add_argument("-o", "--output", required=True, type=Path, help="the file to write")
     parser.add_argument("--media", type=Path, help="download media files into this folder")
@@ -65,9 +68,14 @@ def _params(args: argparse.Namespace, resume: Resume) -> dict[str, Any]:
     return params
 
 
-def _header(api: Api, dialog: int) -> DialogInfo:
+def _export_path(dialog: str) -> str:
+    # An id, @username or t.me link goes in the path as typed (the route takes slashes).
+    return f"/api/v3/export/{quote(dialog.strip(), safe='/:@')}"
+
+
+def _header(api: Api, dialog: str) -> DialogInfo:
     """The tdesktop document's name/type/id: a tdesktop export of an empty range."""
-    body = api.get_json(f"/api/v3/export/{dialog}", {"format": "tdesktop"}, _FAR_FUTURE)
+    body = api.get_json(_export_path(dialog), {"format": "tdesktop"}, _FAR_FUTURE)
     return DialogInfo(body["name"], body["type"], body["id"])
 
 
@@ -117,7 +125,7 @@ class _Export:
         return 0
 
     def _stream(self, writer: Writer, params: dict[str, Any], bar: Any) -> None:
-        path = f"/api/v3/export/{self.args.dialog}"
+        path = _export_path(self.args.dialog)
         while True:
             with self.api.stream(path, params) as response:
                 count = response.headers.get("X-Dialog-Message-Count")

@@ -55,6 +55,7 @@ SPEC_ROUTES = {
     ("GET", "/api/v3/history/{dialog_id}"): "HistoryFunction",
     ("GET", "/api/v3/history/{channel_id}/replies/{post_id}"): "HistoryFunction",
     ("GET", "/api/v3/history/t.me/{link+}"): "HistoryFunction",
+    ("GET", "/api/v3/export/t.me/{link+}"): "HistoryFunction",
     ("GET", "/api/v3/export/{dialog_id}"): "HistoryFunction",
     ("GET", "/api/v3/files/{uuid}"): "FilesFunction",
     ("GET", "/api/v3/search/messages"): "MessagesFunction",

@@ -64,10 +64,14 @@ MEDIA_WORDS = (*KINDS, ANY, NONE)
 _SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 _MAX_MSG_ID = 2**31 - 1
 """Message and topic ids are 32-bit on the wire."""
-_DialogId = Annotated[
-    # Telegram ids are 64-bit: a larger number cannot name a dialog (was a 502).
-    AsciiInt,
-    Path(description="Marked dialog id (-100... channels)", ge=-(2**63), le=2**63 - 1),
+_DialogRef = Annotated[
+    # Parsed and range-checked by tgscraper.telegram.dialog_ref (64-bit ids; was a 502).
+    str,
+    Path(
+        alias="dialog_id",
+        description="Marked dialog id (-100... channels); extension: `@username` or a "
+        "t.me link (`t.me/name`, `https://t.me/c/<id>/<post>`), resolved once and cached",
+    ),
 ]
 _SSE_OK = {"content": {"text/event-stream": {"schema": SSE_EVENT}}}
 
@@ -84,14 +88,7 @@ _SSE_OK = {"content": {"text/event-stream": {"schema": SSE_EVENT}}}
 async def history(
     container: ContainerDep,
     username: UsernameDep,
-    dialog_ref: Annotated[
-        str,
-        Path(
-            alias="dialog_id",
-            description="Marked dialog id (-100... channels); extension: `@username` or a "
-            "t.me link (`t.me/name`, `https://t.me/c/<id>/<post>`), resolved once and cached",
-        ),
-    ],
+    dialog_ref: _DialogRef,
     start_date: StartDate = None,
     end_date: EndDate = None,
     chunk_size: ChunkSize = DEFAULT_CHUNK_SIZE,
@@ -250,7 +247,7 @@ _EXPORT_CONTENT: dict[str, dict[str, Any]] = {
 
 
 @router.get(
-    f"{API_PREFIX}/export/{{dialog_id}}",
+    f"{API_PREFIX}/export/{{dialog_id:dialog_ref}}",
     summary="Export a dialog's history: NDJSON, CSV or Telegram Desktop's result.json",
     response_class=StreamingResponse,
     responses={
@@ -261,7 +258,7 @@ _EXPORT_CONTENT: dict[str, dict[str, Any]] = {
 async def export(
     container: ContainerDep,
     username: UsernameDep,
-    dialog_id: _DialogId,
+    dialog_ref: _DialogRef,
     format: Annotated[
         ExportFormat,
         Query(
@@ -277,6 +274,7 @@ async def export(
     include_edits: IncludeEdits = False,
     include_deleted: IncludeDeleted = False,
 ) -> EventStreamResponse:
+    dialog_id = await resolve_dialog_ref(container, username, parse_dialog_ref(dialog_ref))
     extended = fields == "extended" or format == "tdesktop"
     query = HistoryQuery(
         username=username,

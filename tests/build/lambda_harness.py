@@ -409,6 +409,14 @@ def _history_and_files(state: dict[str, Any]) -> None:
         (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
         (got == want, f"{len(got)} messages, want the latest {len(want)}"),
     )  # fmt: skip
+    r = invoke(handler, event("export_get_link.json", **{"sim_channel_0": named.username}))
+    lines = [json.loads(x) for x in body_of(r).splitlines()] if r["statusCode"] == 200 else []
+    exported = [m["message_id"] for m in lines if "message_id" in m]
+    check(
+        "export_get_link.json", fn, r,
+        (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
+        (exported == [m.id for m in world.messages(named.peer_id)], "not that channel's messages"),
+    )  # fmt: skip
     # The export (same function): the sample's CSV of the same range, the same messages.
     r = invoke(handler, event("export_get.json", **{"-1001234567890": str(peer)}))
     rows = [row[0] for row in csv.reader(io.StringIO(str(body_of(r)), newline=""))]

@@ -171,3 +171,15 @@ def test_an_unknown_dialog_fails_with_the_servers_detail(
 ) -> None:
     assert main(_argv(server, 987654321, "jsonl", tmp_path / "x.jsonl")) == 1
     assert "404" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("spelling", ["@{}", "t.me/{}", "https://t.me/{}/1"])
+def test_the_dialog_can_be_named_by_username_or_link(
+    server: str, world: World, spelling: str, tmp_path: Path
+) -> None:
+    chat = next(c for c in world.chats.values() if c.username and world.has_dialog(c.peer_id))
+    out = tmp_path / "by-name.jsonl"
+    argv = _argv(server, 0, "jsonl", out)
+    argv[1] = spelling.format(chat.username)
+    assert main(argv) == 0
+    assert _ids(out, "jsonl") == [m.id for m in world.messages(chat.peer_id)]

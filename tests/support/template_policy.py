@@ -36,6 +36,7 @@ ROUTE_ALIASES: dict[tuple[str, str], tuple[str, str]] = {
     # A t.me link in the path, slashes and all: API Gateway needs a greedy route for it;
     # in the app it is the history route's own {dialog_id:dialog_ref} path.
     ("GET", "/api/v3/history/t.me/{link+}"): ("GET", "/api/v3/history/{dialog_id}"),
+    ("GET", "/api/v3/export/t.me/{link+}"): ("GET", "/api/v3/export/{dialog_id}"),
 }
 """Template routes the app serves under another route's OpenAPI path."""
 

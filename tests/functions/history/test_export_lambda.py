@@ -114,3 +114,16 @@ def test_a_tdesktop_response_of_long_texts_stays_within_the_budget(
             break
         params = {**params, "start_date": more["next_start_date"], "after_id": more["after_id"]}
     assert ids == added
+
+
+def test_the_t_me_link_sample_exports_that_channel(lambda_app: Any, world: World) -> None:
+    """events/export_get_link.json: API Gateway's greedy t.me route for /export reaches
+    the same app route, which resolves the link's username."""
+    event = json.loads((EVENT.parent / "export_get_link.json").read_text())
+    event["headers"]["x-telegram-username"] = ALICE
+    name = event["pathParameters"]["link"]
+    peer = next(c.peer_id for c in world.chats.values() if c.username == name)
+    resp = lambda_app.handler(event, None)
+    assert resp["statusCode"] == 200, resp["body"][:300]
+    ids, more = _parse("jsonl", resp["body"])
+    assert more is None and ids == [m.id for m in world.messages(peer)]
