@@ -91,6 +91,7 @@ class Faults:
 class RecordingTable(ItemTable):
     def __init__(self, inner: ItemTable, name: str, faults: Faults) -> None:
         self.inner, self.name, self._faults = inner, name, faults
+        self.in_process = inner.in_process
 
     def get(self, pk: str, sk: str) -> Item | None:
         self._faults.check(self.name, "get")

@@ -9,7 +9,6 @@ what the id's form tells.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
 
 from tgscraper.container import Container
@@ -17,6 +16,7 @@ from tgscraper.dialogs.cache import DialogCache
 from tgscraper.dialogs.loader import classify
 from tgscraper.export.tdesktop import DialogInfo, bare_id, chat_type
 from tgscraper.history.fetcher import resolve, translate
+from tgscraper.storage.calls import storage_call
 
 _CHANNEL_BASE = 10**12
 
@@ -66,10 +66,8 @@ async def _from_telegram(container: Container, username: str, dialog_id: int) ->
 async def dialog_info(
     container: Container, username: str, dialog_id: int, *, telegram: bool
 ) -> DialogInfo:
-    if container.settings.storage_backend == "embedded":
-        found = _from_cache(container, username, dialog_id)
-    else:
-        found = await asyncio.to_thread(_from_cache, container, username, dialog_id)
+    table = container.stores.messages
+    found = await storage_call(table, _from_cache, container, username, dialog_id)
     if found is not None:
         return found
     if telegram:

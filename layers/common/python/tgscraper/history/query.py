@@ -3,13 +3,13 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
 from tgscraper.container import Container
 from tgscraper.history.dates import HistoryRange
+from tgscraper.storage.calls import storage_call as run_storage
 
 _T = TypeVar("_T")
 
@@ -51,10 +51,5 @@ class Stream(Protocol):
 
 
 async def storage_call(container: Container, fn: Callable[..., _T], *args: Any) -> _T:
-    # SQLite answers in well under a millisecond per call: run it inline, where it
-    # overlaps Telegram's round trip for free. A thread would cost more than it saves:
-    # the GIL hand-off back to the event loop can take a whole switch interval (5 ms).
-    # DynamoDB calls are network round trips: those go to a worker thread.
-    if container.settings.storage_backend == "embedded":
-        return fn(*args)
-    return await asyncio.to_thread(fn, *args)
+    """A call on the message cache's storage from the event loop (storage/calls.py)."""
+    return await run_storage(container.stores.messages, fn, *args)

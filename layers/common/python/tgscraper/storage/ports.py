@@ -40,6 +40,11 @@ def is_live(item: Mapping[str, Any], at: int | None = None) -> bool:
 class ItemTable(ABC):
     """A table of items addressed by (pk, sk), sorted by sk within a pk."""
 
+    in_process: bool = False
+    """True when a call is in-process work of well under a millisecond (SQLite): async
+    callers run it inline; otherwise (a network round trip) in a worker thread
+    (`tgscraper.storage.calls`)."""
+
     @abstractmethod
     def get(self, pk: str, sk: str) -> Item | None:
         """The live item, or None (absent or expired)."""

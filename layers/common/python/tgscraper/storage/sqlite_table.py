@@ -66,6 +66,8 @@ class SqliteDatabase:
 
 
 class SqliteItemTable(ItemTable):
+    in_process = True
+
     def __init__(self, db: SqliteDatabase, name: str) -> None:
         if not _NAME_RE.fullmatch(name):
             raise ValueError(f"invalid table name {name!r}")

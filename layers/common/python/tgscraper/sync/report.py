@@ -13,6 +13,7 @@ from typing import Any
 
 from tgscraper.container import Container
 from tgscraper.history.store import MessageCache
+from tgscraper.storage.calls import storage_call
 from tgscraper.sync.state import SyncStateStore
 
 _FAR = 2**40
@@ -54,8 +55,4 @@ def _build(container: Container, username: str, dialog_id: int) -> dict[str, Any
 
 
 async def sync_report(container: Container, username: str, dialog_id: int) -> dict[str, Any]:
-    import asyncio
-
-    if container.settings.storage_backend == "embedded":
-        return _build(container, username, dialog_id)
-    return await asyncio.to_thread(_build, container, username, dialog_id)
+    return await storage_call(container.stores.messages, _build, container, username, dialog_id)

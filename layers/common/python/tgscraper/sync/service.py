@@ -10,7 +10,6 @@ Syncs of one account are serialized by the account's Telegram lease, held throug
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 from collections.abc import Callable
@@ -25,6 +24,7 @@ from tgscraper.history.change_log import ChangeLog
 from tgscraper.history.fetcher import resolve, translate
 from tgscraper.history.store import MessageCache
 from tgscraper.media.index import MediaIndex
+from tgscraper.storage.calls import storage_call
 from tgscraper.sync import difference
 from tgscraper.sync.apply import Applier, Counts
 from tgscraper.sync.rescan import COVERAGE_SAFETY, Budget, run_rescan
@@ -91,10 +91,7 @@ class _Run:
         self.peer: Any = None
 
     async def io(self, fn: Callable[..., _T], *args: Any) -> _T:
-        # SQLite inline (sub-millisecond), DynamoDB round trips in a worker thread.
-        if self.container.settings.storage_backend == "embedded":
-            return fn(*args)
-        return await asyncio.to_thread(fn, *args)
+        return await storage_call(self.container.stores.messages, fn, *args)
 
     async def save(self, state: SyncState) -> None:
         await self.io(self.states.put, self.dialog_id, state)
