@@ -22,6 +22,23 @@ from tgscraper.storage.sessions import EntityRow
 
 ALICE, BOB = "alice", "bob_2"
 
+CONTRACT_FIELDS = [
+    "message_id",
+    "date",
+    "sender_id",
+    "first_name",
+    "last_name",
+    "username",
+    "message",
+    "media",
+    "reply_to",
+    "post_author",
+    "is_forwarded",
+    "forwarded_from_channel_id",
+]
+"""The spec's message fields, in its order (../shared/spec/api-v3.md): what a frame
+without extensions holds, exactly."""
+
 
 def small_world(seed: int = 11) -> World:
     return World.generate(

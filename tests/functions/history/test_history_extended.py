@@ -14,25 +14,12 @@ from local.simtg import SimulatedTelegram, World
 from local.simtg.models import MessageRec
 from local.simtg.rich import topic_of
 from local.simtg.showcase import Showcase, add_showcase
-from tests.support.history import ALICE, messages_of, parse_sse, small_world
+from tests.support.history import ALICE, CONTRACT_FIELDS, messages_of, parse_sse, small_world
 from tgscraper.history.store import MessageCache
 from tgscraper.storage.factory import Stores
 
 H = {"X-Telegram-Username": ALICE}
-CONTRACT = [
-    "message_id",
-    "date",
-    "sender_id",
-    "first_name",
-    "last_name",
-    "username",
-    "message",
-    "media",
-    "reply_to",
-    "post_author",
-    "is_forwarded",
-    "forwarded_from_channel_id",
-]
+CONTRACT = CONTRACT_FIELDS
 EXTENDED = [
     "edit_date",
     "views",

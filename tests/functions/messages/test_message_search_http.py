@@ -14,24 +14,11 @@ from local.simtg import SimulatedTelegram, World
 from local.simtg.models import MessageRec
 from local.simtg.search import FILTERS, matching, mentions
 from local.simtg.showcase import Showcase
-from tests.support.history import ALICE
+from tests.support.history import ALICE, CONTRACT_FIELDS
 from tgscraper.config import Settings
 
 H = {"X-Telegram-Username": ALICE}
-CONTRACT = [
-    "message_id",
-    "date",
-    "sender_id",
-    "first_name",
-    "last_name",
-    "username",
-    "message",
-    "media",
-    "reply_to",
-    "post_author",
-    "is_forwarded",
-    "forwarded_from_channel_id",
-]
+CONTRACT = CONTRACT_FIELDS
 
 
 def search(http: TestClient, **params: Any) -> dict[str, Any]:

@@ -15,23 +15,10 @@ from local.simtg import SimulatedTelegram, World
 from local.simtg.models import MessageRec
 from local.simtg.rich import RichRec, topic_of
 from local.simtg.showcase import Showcase
-from tests.support.history import ALICE, complete, date_of, messages_of, parse_sse
+from tests.support.history import ALICE, CONTRACT_FIELDS, complete, date_of, messages_of, parse_sse
 
 H = {"X-Telegram-Username": ALICE}
-CONTRACT = [
-    "message_id",
-    "date",
-    "sender_id",
-    "first_name",
-    "last_name",
-    "username",
-    "message",
-    "media",
-    "reply_to",
-    "post_author",
-    "is_forwarded",
-    "forwarded_from_channel_id",
-]
+CONTRACT = CONTRACT_FIELDS
 
 
 def sse(http: TestClient, path: str, **params: Any) -> list[Any]:

@@ -16,22 +16,9 @@ from fastapi.testclient import TestClient
 
 from local.simtg import SimulatedTelegram, World
 from tests.functions.sync.conftest import H, history, sync
-from tests.support.history import messages_of, parse_sse
+from tests.support.history import CONTRACT_FIELDS, messages_of, parse_sse
 
-CONTRACT_KEYS = [
-    "message_id",
-    "date",
-    "sender_id",
-    "first_name",
-    "last_name",
-    "username",
-    "message",
-    "media",
-    "reply_to",
-    "post_author",
-    "is_forwarded",
-    "forwarded_from_channel_id",
-]
+CONTRACT_KEYS = CONTRACT_FIELDS
 EDITED_AT = datetime(2025, 3, 1, 12, 0, 0, tzinfo=UTC)
 
 
