@@ -20,7 +20,7 @@ from typing import Any
 from tgscraper.storage.factory import Stores
 from tgscraper.storage.ports import BlobStore, BlobWriter, Item, ItemTable
 
-TABLES = ("leases", "qr", "messages", "media")
+TABLES = ("leases", "qr", "messages", "media", "accounts")
 
 
 @dataclass

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 StorageBackend = Literal["embedded", "aws"]
+AuthMode = Literal["header", "token"]
 
 
 def _env(name: str, default: str = "") -> str:
@@ -28,6 +29,13 @@ def _seconds(value: str, default: float) -> float:
     return seconds
 
 
+def _auth_mode(value: str) -> AuthMode:
+    mode = value.lower() or "header"
+    if mode not in ("header", "token"):
+        raise ValueError(f"AUTH_MODE must be 'header' or 'token', not {value!r}")
+    return mode  # type: ignore[return-value]
+
+
 @dataclass(frozen=True)
 class Settings:
     storage_backend: StorageBackend = "embedded"
@@ -38,12 +46,18 @@ class Settings:
     messages_table: str = "tgscraper-messages"
     media_table: str = "tgscraper-media"
     media_bucket: str = "tgscraper-media"
+    accounts_table: str = "tgscraper-accounts"
     aws_endpoint_url: str | None = None
     telegram_api_id: int | None = None
     telegram_api_hash: str | None = None
     telegram_api_id_param: str | None = None
     telegram_api_hash_param: str | None = None
     api_key: str | None = None
+    auth_mode: AuthMode = "header"
+    """"header": X-Telegram-Username names the account (trusted; a laptop). "token": data
+    routes need `Authorization: Bearer <token>` from a login (docs/accounts.md)."""
+    auth_mode_explicit: bool = False
+    """AUTH_MODE was set: the local runner keeps it whatever address it binds."""
     # -- data on disk (embedded store sweep) --
     sweep_interval: float = 60.0
     """Seconds between sweeps of the embedded store (0: only at start)."""
@@ -88,12 +102,15 @@ class Settings:
             messages_table=_env("MESSAGES_TABLE", cls.messages_table),
             media_table=_env("MEDIA_TABLE", cls.media_table),
             media_bucket=_env("MEDIA_BUCKET", cls.media_bucket),
+            accounts_table=_env("ACCOUNTS_TABLE", cls.accounts_table),
             aws_endpoint_url=_env("AWS_ENDPOINT_URL") or None,
             telegram_api_id=int(api_id) if api_id.isdigit() else None,
             telegram_api_hash=_env("TELEGRAM_API_HASH") or None,
             telegram_api_id_param=_env("TELEGRAM_API_ID_PARAM") or None,
             telegram_api_hash_param=_env("TELEGRAM_API_HASH_PARAM") or None,
             api_key=_env("API_KEY") or None,
+            auth_mode=_auth_mode(_env("AUTH_MODE")),
+            auth_mode_explicit=bool(_env("AUTH_MODE")),
             # -- data on disk (embedded store sweep) --
             sweep_interval=_seconds(_env("SWEEP_INTERVAL"), cls.sweep_interval),
             # -- Telegram network (docs/telegram-network.md) --

@@ -19,6 +19,8 @@ class Stores:
     messages: ItemTable
     media: ItemTable
     blobs: BlobStore
+    accounts: ItemTable
+    """Username -> Telegram account binding and access tokens (tgscraper.accounts)."""
 
 
 def build_embedded_stores(settings: Settings) -> Stores:
@@ -37,6 +39,8 @@ def build_embedded_stores(settings: Settings) -> Stores:
         messages=SqliteItemTable(cache, "messages"),
         media=SqliteItemTable(db, "media"),
         blobs=FolderBlobStore(root / "media"),
+        # In the secure_delete database: it holds token hashes and account bindings.
+        accounts=SqliteItemTable(db, "accounts"),
     )
 
 
@@ -70,6 +74,7 @@ def build_aws_stores(
         messages=table(settings.messages_table, "MESSAGES_TABLE"),
         media=table(settings.media_table, "MEDIA_TABLE"),
         blobs=S3BlobStore(settings.media_bucket, make("s3"), env="MEDIA_BUCKET"),
+        accounts=table(settings.accounts_table, "ACCOUNTS_TABLE"),
     )
 
 
