@@ -23,7 +23,7 @@ async def get_container(request: Request) -> Container:
 ContainerDep = Annotated[Container, Depends(get_container)]
 
 
-def get_username(
+def get_identity(
     container: ContainerDep,
     x_telegram_username: Annotated[
         str | None,
@@ -33,10 +33,10 @@ def get_username(
         ),
     ] = None,
 ) -> str:
-    """The validated, logged-in username of the request (401 otherwise).
-
-    The pattern is checked before any storage access so no value can reach a key or path.
-    """
+    """The validated username the request acts as (401 otherwise); its session may be
+    gone (logout is idempotent). The pattern is checked before any storage access so no
+    value can reach a key or path."""
+    del container
     if x_telegram_username is None or not x_telegram_username.strip():
         raise Unauthorized(f"Missing {USERNAME_HEADER} header")
     username = x_telegram_username.strip()
@@ -45,6 +45,14 @@ def get_username(
             f"Invalid {USERNAME_HEADER} header: use 1-64 characters from A-Z, a-z, 0-9, "
             "'_', '.', '-', not starting with '.' or '-'"
         )
+    return username
+
+
+IdentityDep = Annotated[str, Depends(get_identity)]
+
+
+def get_username(container: ContainerDep, username: IdentityDep) -> str:
+    """The validated, logged-in username of the request (401 otherwise)."""
     if not container.stores.sessions.exists(username):
         raise Unauthorized(
             f"No Telegram session for '{username}': log in first (POST /api/v3/auth/qr)"
