@@ -7,18 +7,23 @@ another Lambda instance.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import HTMLResponse, Response
 from mangum import Mangum
 from pydantic import BaseModel, Field, SecretStr
 
+from tgscraper.accounts.store import AccountStore
+from tgscraper.accounts.tokens import TokenService
 from tgscraper.api.app_factory import create_app
+from tgscraper.api.deps import ContainerDep, IdentityDep, UsernameDep
 from tgscraper.api.openapi import error_responses
-from tgscraper.auth.deps import AuthServiceDep
+from tgscraper.auth.deps import AuthServiceDep, RequesterDep
 from tgscraper.auth.page import LOGIN_PAGE_HEADERS, login_page_html
 from tgscraper.auth.qr_image import qr_svg
+from tgscraper.auth.service import QrStatus
 from tgscraper.errors import NotFound
 from tgscraper.identity import USERNAME_PATTERN
 from tgscraper.observability import lambda_handler
@@ -52,6 +57,11 @@ class QrStatusOut(BaseModel):
     qr_url: str | None
     error: str | None
     message: str
+    access_token: str | None = Field(
+        None,
+        description="AUTH_MODE=token only: the login's access token, in the one answer that "
+        "completed it (shown once; send it as `Authorization: Bearer`)",
+    )
 
 
 class PasswordIn(BaseModel):
@@ -66,31 +76,42 @@ class CancelOut(BaseModel):
 @router.post(
     "/api/v3/auth/qr",
     response_model=QrStartOut,
-    responses=error_responses(409, 429, 502, 503),
+    responses=error_responses(401, 403, 409, 429, 502, 503),
     summary="Start a QR login",
 )
-async def start_qr(body: QrStartIn, service: AuthServiceDep) -> Any:
-    return await service.start(body.username, force=body.force)
+async def start_qr(body: QrStartIn, service: AuthServiceDep, requester: RequesterDep) -> Any:
+    return await service.start(body.username, force=body.force, requester=requester)
 
 
 @router.get(
     "/api/v3/auth/qr/{token}",
     response_model=QrStatusOut,
+    response_model_exclude_unset=True,
     responses=error_responses(404, 429, 502, 503),
     summary="Poll a QR login's status",
 )
 async def poll_qr(service: AuthServiceDep, token: str = Token) -> Any:
-    return await service.poll(token)
+    return _status(await service.poll(token))
 
 
 @router.post(
     "/api/v3/auth/qr/{token}/2fa",
     response_model=QrStatusOut,
+    response_model_exclude_unset=True,
     responses=error_responses(404, 409, 429, 502, 503),
     summary="Submit the 2FA password of a QR login",
 )
 async def submit_password(body: PasswordIn, service: AuthServiceDep, token: str = Token) -> Any:
-    return await service.submit_password(token, body.password.get_secret_value())
+    return _status(await service.submit_password(token, body.password.get_secret_value()))
+
+
+def _status(status: QrStatus) -> dict[str, Any]:
+    """The answer; `access_token` only where a token was handed out (header mode keeps
+    the contract's shape)."""
+    body = asdict(status)
+    if body["access_token"] is None:
+        del body["access_token"]
+    return body
 
 
 @router.delete(
@@ -129,6 +150,73 @@ def login_page(
     # script reads it, the server does not need it.
     del username
     return HTMLResponse(login_page_html(), headers=LOGIN_PAGE_HEADERS)
+
+
+# -- access tokens (docs/accounts.md) --------------------------------------------------
+
+
+class TokenOut(BaseModel):
+    id: str = Field(description="Names the token in the listing and for DELETE")
+    label: str
+    created_at: int = Field(description="Epoch seconds")
+
+
+class TokenListOut(BaseModel):
+    username: str
+    tokens: list[TokenOut]
+
+
+class TokenIn(BaseModel):
+    label: str = Field("", description="What the token is for (at most 64 characters)")
+
+
+class NewTokenOut(TokenOut):
+    token: str = Field(description="The bearer token itself: shown only in this answer")
+
+
+class RevokedOut(BaseModel):
+    status: Literal["revoked"]
+    id: str
+
+
+def _tokens(container: ContainerDep) -> TokenService:
+    return TokenService(AccountStore(container.stores.accounts), container.stores.sessions)
+
+
+TokensDep = Annotated[TokenService, Depends(_tokens)]
+
+
+@router.get(
+    "/api/v3/auth/tokens",
+    response_model=TokenListOut,
+    responses=error_responses(401, 403, 503),
+    summary="List the account's access tokens (never the tokens themselves)",
+)
+def list_tokens(username: IdentityDep, tokens: TokensDep) -> Any:
+    return {"username": username, "tokens": [asdict(t) for t in tokens.list(username)]}
+
+
+@router.post(
+    "/api/v3/auth/tokens",
+    response_model=NewTokenOut,
+    status_code=201,
+    responses=error_responses(401, 403, 409, 503),
+    summary="Create an access token for the account (shown once)",
+)
+def create_token(username: UsernameDep, tokens: TokensDep, body: TokenIn | None = None) -> Any:
+    issued = tokens.create(username, body.label if body is not None else "")
+    return {**asdict(issued.info), "token": issued.token}
+
+
+@router.delete(
+    "/api/v3/auth/tokens/{token_id}",
+    response_model=RevokedOut,
+    responses=error_responses(401, 403, 404, 503),
+    summary="Revoke one of the account's access tokens (refused at once)",
+)
+def revoke_token(username: IdentityDep, tokens: TokensDep, token_id: str) -> Any:
+    tokens.revoke(username, token_id)
+    return {"status": "revoked", "id": token_id}
 
 
 app = create_app([router])

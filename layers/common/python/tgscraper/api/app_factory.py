@@ -46,7 +46,11 @@ def create_app(
     install_openapi(app)
     install_docs(app)
     if container.settings.api_key:
-        app.add_middleware(ApiKeyMiddleware, api_key=container.settings.api_key)
+        app.add_middleware(
+            ApiKeyMiddleware,
+            api_key=container.settings.api_key,
+            token_mode=container.settings.auth_mode == "token",
+        )
     # Added last = outermost: the crash guard sees every error, the body limit applies
     # before the key check reads nothing anyway (see tgscraper.api.guards).
     app.add_middleware(HeadAsGet)

@@ -1,4 +1,5 @@
-"""The auth router's dependency: an AuthService on the app's stores and Telegram."""
+"""The auth router's dependencies: an AuthService on the app's stores and Telegram, and
+who is asking (for force=true in token mode)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,25 @@ from fastapi import Depends
 from telethon import TelegramClient
 from telethon.sessions import Session
 
-from tgscraper.api.deps import ContainerDep
+from tgscraper.accounts.store import AccountStore
+from tgscraper.api.deps import CallerDep, ContainerDep
+from tgscraper.auth.binding import AccountGuard, Requester
 from tgscraper.auth.service import AuthService
 from tgscraper.auth.store import QrStore
+from tgscraper.container import Container
+
+
+def account_guard(container: Container) -> AccountGuard:
+    stores = container.stores
+
+    def wipe(username: str) -> None:
+        from tgscraper.accounts.wipe import wipe_account_data
+
+        wipe_account_data(stores, username)
+
+    return AccountGuard(
+        AccountStore(stores.accounts), stores.sessions, container.settings.auth_mode, wipe
+    )
 
 
 def get_auth_service(container: ContainerDep) -> AuthService:
@@ -19,7 +36,17 @@ def get_auth_service(container: ContainerDep) -> AuthService:
         # credentials, so they keep working where none are configured.
         return container.telegram.factory(session)
 
-    return AuthService(QrStore(container.stores.qr), container.stores.sessions, factory)
+    return AuthService(
+        QrStore(container.stores.qr),
+        container.stores.sessions,
+        factory,
+        account_guard(container),
+    )
+
+
+def get_requester(caller: CallerDep) -> Requester:
+    return Requester(caller.username, caller.operator)
 
 
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]
+RequesterDep = Annotated[Requester, Depends(get_requester)]

@@ -41,6 +41,7 @@ from telethon.password import compute_check
 from telethon.sessions import MemorySession
 from telethon.tl import functions, types
 
+from tgscraper.auth.binding import AccountGuard, AccountMismatch, Requester
 from tgscraper.auth.store import QrState, QrStore, Status, new_token
 from tgscraper.errors import (
     BadRequest,
@@ -87,6 +88,8 @@ class QrStatus:
     qr_url: str | None
     error: str | None
     message: str
+    access_token: str | None = None
+    """AUTH_MODE=token: in the one answer that completed the login (shown once)."""
 
 
 def _epoch(when: object) -> int | None:
@@ -115,8 +118,14 @@ def _message(state: QrState) -> str:
     return "The QR login failed; start a new one with POST /api/v3/auth/qr"
 
 
-def status_of(state: QrState) -> QrStatus:
-    return QrStatus(state.status, state.username, state.qr_url, state.error, _message(state))
+def status_of(state: QrState, access_token: str | None = None) -> QrStatus:
+    message = _message(state)
+    if access_token is not None:
+        message = (
+            "Logged in: send 'Authorization: Bearer <access_token>' with every API request; "
+            "this token is shown only now, keep it safe"
+        )
+    return QrStatus(state.status, state.username, state.qr_url, state.error, message, access_token)
 
 
 class _Busy(Exception):
@@ -184,20 +193,45 @@ def save_login(sessions: SessionStore, username: str, record: SessionRecord, use
         )
 
 
+def _mismatch(username: str) -> str:
+    return (
+        f"'{username}' belongs to another Telegram account; log in under another username "
+        "(or ask the operator to move it)"
+    )
+
+
 def _flood(exc: tg_errors.FloodWaitError) -> RateLimited:
     flood_wait(exc.seconds, "login")
     return RateLimited("Telegram asks to wait before the next login step", exc.seconds)
 
 
 class AuthService:
-    def __init__(self, qr: QrStore, sessions: SessionStore, factory: ClientFactory) -> None:
+    def __init__(
+        self,
+        qr: QrStore,
+        sessions: SessionStore,
+        factory: ClientFactory,
+        guard: AccountGuard | None = None,
+    ) -> None:
+        """`guard`: account bindings and tokens (tgscraper.auth.binding); None only in
+        tests of the flow itself (no binding checks, no tokens)."""
         self._qr = qr
         self._sessions = sessions
         self._factory = factory
+        self._guard = guard
+        self._handed_out: dict[str, str] = {}
+        """flow token -> the access token of a login this request completed (one service
+        per request, so it reaches exactly the answer of that request)."""
 
     # -- public operations ----------------------------------------------------------------
-    async def start(self, username: str, *, force: bool = False) -> QrStart:
+    async def start(
+        self, username: str, *, force: bool = False, requester: Requester | None = None
+    ) -> QrStart:
         validate_username(username)
+        rebind = True
+        if self._guard is not None:
+            who = requester or Requester()
+            rebind = self._guard.may_rebind(username, force=force, requester=who)
         if not force and self._sessions.login_exists(username):
             raise Conflict(
                 f"A session for '{username}' already exists; pass \"force\": true to replace it "
@@ -214,6 +248,7 @@ class AuthService:
             token=new_token(),
             username=username,
             force=force,
+            rebind=rebind,
             status="pending",
             deadline=_now() + FLOW_SECONDS,
             **_key_fields(session),
@@ -230,7 +265,8 @@ class AuthService:
         if state.status != "pending":
             return status_of(state)
         try:
-            return status_of(await self._locked(state, self._refresh))
+            done = await self._locked(state, self._refresh)
+            return status_of(done, self._handed_out.pop(token, None))
         except _Busy:
             return status_of(self._load(token))
 
@@ -248,7 +284,8 @@ class AuthService:
             return await self._check_password(current, client, password)
 
         try:
-            return status_of(await self._locked(state, check))
+            done = await self._locked(state, check)
+            return status_of(done, self._handed_out.pop(token, None))
         except _Busy:
             raise Conflict("Another request is working on this login; retry in a moment") from None
 
@@ -374,8 +411,21 @@ class AuthService:
         except ConditionFailed:
             log.info("QR login finished after it was cancelled or changed; not saved")
             return self._load(state.token)  # 404 when it was cancelled
+        user = getattr(authorization, "user", None)
         try:
-            save_login(self._sessions, state.username, record, getattr(authorization, "user", None))
+            if self._guard is not None and isinstance(user, types.User):
+                try:
+                    self._guard.admit(state.username, user.id, rebind=bool(state.rebind))
+                except AccountMismatch:
+                    log.warning("QR login for %s refused: another Telegram account", state.username)
+                    with contextlib.suppress(*_NETWORK_ERRORS, tg_errors.RPCError):
+                        await client(functions.auth.LogOutRequest())  # drop the new key
+                    return self._save(done.finished("error", _mismatch(state.username)))
+            save_login(self._sessions, state.username, record, user)
+            if self._guard is not None:
+                access_token = self._guard.hand_out(state.username)
+                if access_token is not None:
+                    self._handed_out[state.token] = access_token
         except StorageError:
             # The new key is gone from the flow: say so instead of a "success" whose login
             # was never stored (the storage error itself answers 503).

@@ -71,6 +71,9 @@ class QrState:
     error: str | None = None
     password_attempts: int = 0
     version: int = 0
+    rebind: bool | None = True
+    """May the login move the username to another Telegram account (tgscraper.auth.binding).
+    None in flows stored before bindings existed: treated as False."""
 
     @property
     def active(self) -> bool:
