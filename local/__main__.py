@@ -19,6 +19,11 @@ import ipaddress
 import logging
 import os
 import sys
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from tgscraper.config import Settings
 
 
 def _is_loopback(host: str) -> bool:
@@ -30,12 +35,20 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def effective_settings(settings: Settings, host: str) -> Settings:
+    """Off loopback, accounts need access tokens unless AUTH_MODE says otherwise: there
+    the username header alone would let anyone who reaches the port act as anyone."""
+    if _is_loopback(host) or settings.auth_mode_explicit:
+        return settings
+    return replace(settings, auth_mode="token")
+
+
 def _serve(args: argparse.Namespace) -> int:
     from local.app import create_local_app
     from local.server import serve
     from tgscraper.config import get_settings
 
-    settings = get_settings()
+    settings = effective_settings(get_settings(), args.host)
     if not _is_loopback(args.host) and not settings.api_key and not args.allow_public:
         print(
             f"Refusing to bind {args.host}: set API_KEY (clients then send X-API-Key) or pass "

@@ -22,7 +22,10 @@ from typing import TextIO
 from telethon import TelegramClient
 from telethon import errors as tg_errors
 from telethon.sessions import MemorySession
+from telethon.tl import types
 
+from tgscraper.auth.binding import Requester
+from tgscraper.auth.deps import account_guard
 from tgscraper.auth.qr_image import qr_text
 from tgscraper.auth.service import (
     MAX_PASSWORD_ATTEMPTS,
@@ -124,9 +127,15 @@ def run(
 
 async def _qr_login(args: argparse.Namespace, container: Container, io: Terminal) -> int:
     service = AuthService(
-        QrStore(container.stores.qr), container.stores.sessions, container.telegram.factory
+        QrStore(container.stores.qr),
+        container.stores.sessions,
+        container.telegram.factory,
+        account_guard(container),
     )
-    started = await service.start(args.username, force=args.force)
+    # Whoever runs this has the store itself in hand: the operator (tgscraper.auth.binding).
+    started = await service.start(
+        args.username, force=args.force, requester=Requester(operator=True)
+    )
     try:
         return await _follow(service, started.token, started.qr_url, args, io)
     except BaseException:
@@ -158,7 +167,7 @@ async def _follow(
             if status.status == "password_required":
                 continue
         if status.status == "success":
-            io.say(f"Logged in. Use the header 'X-Telegram-Username: {args.username}'.")
+            _logged_in(args.username, status.access_token, io)
             return 0
         io.say(f"Login {status.status}: {status.error or status.message}")
         return 1
@@ -200,11 +209,24 @@ async def _phone_login(args: argparse.Namespace, container: Container, io: Termi
         if user is None:
             io.say("Login failed.")
             return 1
+        guard = account_guard(container)
+        if isinstance(user, types.User):
+            guard.admit(args.username, user.id, rebind=True)
         save_login(container.stores.sessions, args.username, record_of(session), user)
     finally:
         await client.disconnect()
-    io.say(f"Logged in. Use the header 'X-Telegram-Username: {args.username}'.")
+    _logged_in(args.username, guard.hand_out(args.username), io)
     return 0
+
+
+def _logged_in(username: str, access_token: str | None, io: Terminal) -> None:
+    if access_token is None:
+        io.say(f"Logged in. Use the header 'X-Telegram-Username: {username}'.")
+        return
+    # The one place it is ever shown (stored only as a hash): the terminal, not a log.
+    io.say("Logged in. Your access token (shown only now; keep it secret):")
+    io.say(f"  {access_token}")
+    io.say("Send it as 'Authorization: Bearer <token>' with every API request.")
 
 
 async def _phone_password(client: TelegramClient, io: Terminal) -> object | None:

@@ -257,3 +257,25 @@ def test_command_in_demo_mode_logs_in_by_phone_with_the_code_it_shows(tmp_path: 
     assert "Logged in" in proc.stdout
     stored = build_embedded_stores(Settings(data_dir=tmp_path)).sessions.load("phone_user")
     assert stored is not None and stored.auth_key
+
+
+# -- access tokens (AUTH_MODE=token) ------------------------------------------------------
+def test_token_mode_prints_the_access_token_once_and_stores_only_its_hash(
+    embedded_settings: Settings, sim: SimulatedTelegram, monkeypatch: Any
+) -> None:
+    from dataclasses import replace
+
+    from tgscraper.accounts.store import AccountStore
+
+    settings = replace(embedded_settings, auth_mode="token")
+    stores = build_embedded_stores(settings)
+    built = Container(settings, stores=stores, client_factory=sim.client, mode="demo")
+    monkeypatch.setattr(auth_cli, "_container", lambda: built)
+    script = Script(on_wait=_scan_shown_qr(sim, stores))
+    assert _cli(script, "alice") == 0
+    (token,) = [w for w in script.text.split() if w.startswith("tgs_")]
+    assert "Authorization: Bearer" in script.text
+    owner = AccountStore(stores.accounts).resolve(token)
+    assert owner is not None and owner.username == "alice"
+    raw = b"".join(p.read_bytes() for p in settings.data_dir.rglob("*") if p.is_file())
+    assert token.encode() not in raw

@@ -64,3 +64,22 @@ def test_real_mode_has_no_phone_button(tmp_path: Path, sim: SimulatedTelegram) -
         )
         assert page.js(f"{BUTTON}.hidden") is True
         assert page.js("document.getElementById('status').dataset.status") == "pending"
+
+
+def test_token_mode_shows_the_access_token_once_and_it_works(
+    tmp_path: Path, sim: SimulatedTelegram
+) -> None:
+    # GIVEN a server with access tokens; WHEN the demo phone finishes the page's login
+    settings = Settings(data_dir=tmp_path, auth_mode="token")
+    with _login_page(settings, sim, "demo") as page:
+        page.wait_for(f"!{BUTTON}.hidden")
+        page.js(f"{BUTTON}.click()")
+        page.wait_for("!document.getElementById('token-box').hidden")
+        token = page.js("document.getElementById('access-token').textContent")
+        # THEN the token it shows is the account's: the page itself lists its tokens with it
+        listed = page.js(
+            "fetch('/api/v3/auth/tokens', {headers: {Authorization: 'Bearer " + token + "'}})"
+            ".then(r => r.json())"
+        )
+    assert token.startswith("tgs_")
+    assert listed["username"] == "alice" and len(listed["tokens"]) == 1

@@ -56,3 +56,18 @@ def test_serves_every_route_of_every_lambda_function_group(tmp_path) -> None:  #
     served = {(method.upper(), path) for path, ops in paths.items() for method in ops}
     deployed = {canonical(r) for r in routes()} - {("ANY", "$default")}
     assert deployed - served == set()
+
+
+def test_off_loopback_the_runner_defaults_to_access_tokens() -> None:
+    from dataclasses import replace
+
+    from local.__main__ import effective_settings
+    from tgscraper.config import Settings
+
+    default = Settings()
+    assert effective_settings(default, "127.0.0.1").auth_mode == "header"
+    assert effective_settings(default, "::1").auth_mode == "header"
+    assert effective_settings(default, "0.0.0.0").auth_mode == "token"
+    # An explicit AUTH_MODE is kept wherever the runner binds.
+    chosen = replace(default, auth_mode="header", auth_mode_explicit=True)
+    assert effective_settings(chosen, "0.0.0.0").auth_mode == "header"
