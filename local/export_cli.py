@@ -44,6 +44,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--username", default=os.environ.get("TELEGRAM_USERNAME"))
     parser.add_argument("--api-key", default=os.environ.get("API_KEY"), help="X-API-Key")
+    parser.add_argument(
+        "--token",
+        default=os.environ.get("TGSCRAPER_TOKEN"),
+        help="access token (AUTH_MODE=token servers; default $TGSCRAPER_TOKEN)",
+    )
     parser.add_argument("--start-date", help="YYYY-MM-DD[ HH:MM:SS] UTC, inclusive")
     parser.add_argument("--end-date", help="YYYY-MM-DD[ HH:MM:SS] UTC, inclusive")
     parser.add_argument("--fields", choices=("contract", "extended"), default="contract")
@@ -165,10 +170,10 @@ def _to_tdesktop(spool: Path, output: Path, info: DialogInfo) -> None:
 
 
 def run(args: argparse.Namespace, on_message: Callable[[int], None] | None = None) -> int:
-    if not args.username:
-        print("export: --username (or TELEGRAM_USERNAME) is required", file=sys.stderr)
+    if not args.username and not args.token:
+        print("export: --username (or TELEGRAM_USERNAME), or --token, is required", file=sys.stderr)
         return 2
-    api = Api(args.server, args.username, args.api_key)
+    api = Api(args.server, args.username, args.api_key, token=args.token)
     try:
         return _Export(args, api, on_message or (lambda _id: None)).run()
     except KeyboardInterrupt:

@@ -23,9 +23,19 @@ class ApiError(Exception):
 
 
 class Api:
-    def __init__(self, server: str, username: str, api_key: str | None = None) -> None:
+    def __init__(
+        self,
+        server: str,
+        username: str | None,
+        api_key: str | None = None,
+        *,
+        token: str | None = None,
+    ) -> None:
         self._base = server.rstrip("/")
-        self._headers = {"X-Telegram-Username": username}
+        # A token names the account by itself; a username, when given too, must match.
+        self._headers = {"X-Telegram-Username": username} if username else {}
+        if token:
+            self._headers["Authorization"] = f"Bearer {token}"
         if api_key:
             self._headers["X-API-Key"] = api_key
 

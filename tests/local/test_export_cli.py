@@ -183,3 +183,28 @@ def test_the_dialog_can_be_named_by_username_or_link(
     argv[1] = spelling.format(chat.username)
     assert main(argv) == 0
     assert _ids(out, "jsonl") == [m.id for m in world.messages(chat.peer_id)]
+
+
+def test_export_from_a_token_mode_server_with_an_access_token(
+    any_settings: Settings, stores: Stores, world: World, big: int, tmp_path: Path
+) -> None:
+    """GIVEN a server that wants access tokens, WHEN `tgscraper export --token` runs,
+    THEN it exports with the token alone; with only a username it fails with the reason."""
+    from dataclasses import replace
+
+    from functions.history.app import router as history_router
+    from tgscraper.accounts.store import AccountStore
+
+    settings = replace(any_settings, auth_mode="token")
+    sim = SimulatedTelegram(world)
+    log_in(stores, sim, ALICE)
+    token = AccountStore(stores.accounts).issue(ALICE, "export").token
+    app = create_app([history_router], container=container(settings, stores, sim))
+    base = ["export", str(big), "--format", "jsonl", "--no-progress"]
+    with serve(app) as url:
+        out = tmp_path / "with-token.jsonl"
+        argv = [*base, "-o", str(out), "--server", url, "--token", token]
+        assert main(argv) == 0
+        assert _ids(out, "jsonl") == [m.id for m in world.messages(big)]
+        refused = tmp_path / "header-only.jsonl"
+        assert main([*base, "-o", str(refused), "--server", url, "--username", ALICE]) != 0

@@ -33,8 +33,9 @@ class ErrorBody(BaseModel):
 _DESCRIPTIONS = {
     400: "Bad request: a parameter or the body is invalid, or a query parameter is "
     "unknown (the message names it)",
-    401: f"Missing or invalid {USERNAME_HEADER} header, or no stored session",
-    403: "The dialog is not accessible to this account",
+    401: f"Missing or invalid {USERNAME_HEADER} header or access token, or no stored session",
+    403: "The dialog is not accessible to this account, or the access token belongs to "
+    f"another username than {USERNAME_HEADER} names",
     404: "Not found",
     409: "Conflict (state mismatch, or the account is busy in another process)",
     416: "Range not satisfiable",
@@ -88,7 +89,7 @@ def _fix_operation(operation: dict[str, Any]) -> None:
     # 400 everywhere: any operation refuses unknown query parameters (api.query_check).
     implied = [400, 500]
     if any(p.get("in") == "header" and p.get("name") == USERNAME_HEADER for p in params):
-        implied.append(401)
+        implied += [401, 403]
     for status in implied:
         responses.setdefault(str(status), {"description": _DESCRIPTIONS[status]})
     for code, response in responses.items():
