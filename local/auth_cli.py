@@ -26,13 +26,9 @@ from telethon.tl import types
 
 from tgscraper.auth.binding import Requester
 from tgscraper.auth.deps import account_guard
+from tgscraper.auth.login_keys import record_of, save_login
 from tgscraper.auth.qr_image import qr_text
-from tgscraper.auth.service import (
-    MAX_PASSWORD_ATTEMPTS,
-    AuthService,
-    record_of,
-    save_login,
-)
+from tgscraper.auth.service import MAX_PASSWORD_ATTEMPTS, AuthService
 from tgscraper.auth.store import QrStore
 from tgscraper.container import Container
 from tgscraper.errors import ServiceError

@@ -23,7 +23,7 @@ from tgscraper.api.openapi import error_responses
 from tgscraper.auth.deps import AuthServiceDep, RequesterDep
 from tgscraper.auth.page import LOGIN_PAGE_HEADERS, login_page_html
 from tgscraper.auth.qr_image import qr_svg
-from tgscraper.auth.service import QrStatus
+from tgscraper.auth.status import QrStatus
 from tgscraper.errors import NotFound
 from tgscraper.identity import USERNAME_PATTERN
 from tgscraper.observability import lambda_handler

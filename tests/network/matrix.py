@@ -25,7 +25,7 @@ from local.demo import tcp_client_factory
 from local.simtg import SimulatedTelegram
 from local.simtg.net import NetServer, serve
 from tests.local.simtg.net.conftest import small_world
-from tgscraper.auth.service import record_of
+from tgscraper.auth.login_keys import record_of
 from tgscraper.config import Settings
 from tgscraper.container import Container
 from tgscraper.telegram.policy import Policy

@@ -15,7 +15,7 @@ import httpx
 from local.simtg.net import NetServer
 from local.simtg.server import DEFAULT_API_HASH, DEFAULT_API_ID
 from tests.support.server_process import start_server
-from tgscraper.auth.service import record_of
+from tgscraper.auth.login_keys import record_of
 from tgscraper.config import Settings
 from tgscraper.storage.factory import build_embedded_stores
 

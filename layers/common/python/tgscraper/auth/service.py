@@ -24,108 +24,53 @@ Passwords and auth keys are never logged nor returned.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 from telethon import TelegramClient
 from telethon import errors as tg_errors
-from telethon.crypto import AuthKey
 from telethon.password import compute_check
 from telethon.sessions import MemorySession
 from telethon.tl import functions, types
 
 from tgscraper.auth.binding import AccountGuard, AccountMismatch, Requester
-from tgscraper.auth.store import QrState, QrStore, Status, new_token
+from tgscraper.auth.login_keys import (
+    NETWORK_ERRORS,
+    connected,
+    epoch,
+    flood_error,
+    key_fields,
+    login_url,
+    record_of,
+    save_login,
+    session_of,
+)
+from tgscraper.auth.status import FLOW_SECONDS, QrStart, QrStatus, message_of, status_of
+from tgscraper.auth.store import QrState, QrStore, new_token
 from tgscraper.errors import (
     BadRequest,
     Conflict,
     NotFound,
-    RateLimited,
     TelegramUnavailable,
 )
 from tgscraper.identity import validate_username
-from tgscraper.observability import flood_wait
 from tgscraper.storage.ports import ConditionFailed, StorageError
-from tgscraper.storage.sessions import EntityRow, SessionRecord, SessionStore
+from tgscraper.storage.sessions import SessionStore
 from tgscraper.telegram.clients import ClientFactory
-from tgscraper.telegram.policy import network_detail
 
 log = logging.getLogger("tgscraper.auth")
 
-FLOW_SECONDS = 300
 MAX_PASSWORD_ATTEMPTS = 3
 QR_REFRESH_MARGIN = 5
 """A shown QR is replaced once its Telegram token has less than this many seconds left
 (Telegram's tokens live about 30 s, so the picture changes about every 25 s)."""
 
-_SCAN_HINT = "Telegram → Settings → Devices → Link Desktop Device"
-_NETWORK_ERRORS = (OSError, ConnectionError, TimeoutError)
-
 
 def _now() -> int:
     """The flow clock (tests move it to expire flows)."""
     return int(time.time())
-
-
-@dataclass(frozen=True)
-class QrStart:
-    token: str
-    qr_url: str
-    message: str
-
-
-@dataclass(frozen=True)
-class QrStatus:
-    status: Status
-    username: str
-    qr_url: str | None
-    error: str | None
-    message: str
-    access_token: str | None = None
-    """AUTH_MODE=token: in the one answer that completed the login (shown once)."""
-
-
-def _epoch(when: object) -> int | None:
-    return int(when.timestamp()) if isinstance(when, datetime) else None
-
-
-def login_url(token: bytes) -> str:
-    """The tg://login URL a Telegram app opens when it scans the QR (Telethon's format)."""
-    return "tg://login?token=" + base64.urlsafe_b64encode(token).decode("ascii").rstrip("=")
-
-
-def _message(state: QrState) -> str:
-    if state.status == "pending":
-        return (
-            f"Scan the QR code in {_SCAN_HINT}; keep polling GET /api/v3/auth/qr/{state.token} "
-            "(the QR refreshes itself)"
-        )
-    if state.status == "password_required":
-        return (
-            f"Two-step verification is on: POST the password to /api/v3/auth/qr/{state.token}/2fa"
-        )
-    if state.status == "success":
-        return f"Logged in: send 'X-Telegram-Username: {state.username}' with every API request"
-    if state.status == "expired":
-        return f"The QR login expired ({FLOW_SECONDS // 60} minutes); start a new one"
-    return "The QR login failed; start a new one with POST /api/v3/auth/qr"
-
-
-def status_of(state: QrState, access_token: str | None = None) -> QrStatus:
-    message = _message(state)
-    if access_token is not None:
-        message = (
-            "Logged in: send 'Authorization: Bearer <access_token>' with every API request; "
-            "this token is shown only now, keep it safe"
-        )
-    return QrStatus(state.status, state.username, state.qr_url, state.error, message, access_token)
 
 
 class _Busy(Exception):
@@ -135,74 +80,11 @@ class _Busy(Exception):
 _Step = Callable[[QrState, TelegramClient], Awaitable[QrState]]
 
 
-@asynccontextmanager
-async def _connected(client: TelegramClient) -> AsyncIterator[TelegramClient]:
-    """A connected client, always disconnected again; network trouble is a 502."""
-    try:
-        await client.connect()
-    except tg_errors.FloodWaitError as exc:
-        # Telethon's own calls while connecting (GetConfig, getMe) can be told to wait.
-        await client.disconnect()
-        raise _flood(exc) from exc
-    except _NETWORK_ERRORS as exc:
-        raise TelegramUnavailable(network_detail("Failed to connect to Telegram", exc)) from exc
-    try:
-        yield client
-    except _NETWORK_ERRORS as exc:
-        detail = network_detail("Lost the connection to Telegram; retry", exc)
-        raise TelegramUnavailable(detail) from exc
-    finally:
-        await client.disconnect()
-
-
-def _key_fields(session: Any) -> dict[str, Any]:
-    key = session.auth_key.key if session.auth_key is not None else None
-    return {
-        "dc_id": session.dc_id,
-        "server_address": session.server_address,
-        "port": session.port,
-        "auth_key": key,
-    }
-
-
-def _session_of(state: QrState) -> MemorySession:
-    session = MemorySession()
-    session.set_dc(state.dc_id, state.server_address, state.port)
-    session.auth_key = AuthKey(state.auth_key)
-    return session
-
-
-def record_of(session: Any) -> SessionRecord:
-    """The login a Telethon session holds (its DC and auth key)."""
-    return SessionRecord(**_key_fields(session))
-
-
-def save_login(sessions: SessionStore, username: str, record: SessionRecord, user: object) -> None:
-    """Store a fresh login, replacing any previous one with its entity cache."""
-    sessions.replace(username, record)
-    if isinstance(user, types.User) and user.access_hash is not None:
-        # Telethon finds "self" as entity 0 (hash = own id); a cold client needs no getMe.
-        name = " ".join(p for p in (user.first_name, user.last_name) if p) or None
-        username_lc = (user.username or "").lower() or None
-        sessions.put_entities(
-            username,
-            [
-                EntityRow(0, user.id),
-                EntityRow(user.id, user.access_hash, username_lc, user.phone, name),
-            ],
-        )
-
-
 def _mismatch(username: str) -> str:
     return (
         f"'{username}' belongs to another Telegram account; log in under another username "
         "(or ask the operator to move it)"
     )
-
-
-def _flood(exc: tg_errors.FloodWaitError) -> RateLimited:
-    flood_wait(exc.seconds, "login")
-    return RateLimited("Telegram asks to wait before the next login step", exc.seconds)
 
 
 class AuthService:
@@ -239,7 +121,7 @@ class AuthService:
             )
         session = MemorySession()
         client = self._client(session)
-        async with _connected(client):
+        async with connected(client):
             response = await self._export(client)
         if not isinstance(response, types.auth.LoginToken):
             # A brand-new key cannot be logged in already; Telegram said something odd.
@@ -251,14 +133,14 @@ class AuthService:
             rebind=rebind,
             status="pending",
             deadline=_now() + FLOW_SECONDS,
-            **_key_fields(session),
+            **key_fields(session),
             qr_url=login_url(response.token),
-            qr_expires=_epoch(response.expires),
+            qr_expires=epoch(response.expires),
         )
         self._qr.create(state)
         log.info("QR login started for %s (force=%s)", username, force)
         assert state.qr_url is not None
-        return QrStart(state.token, state.qr_url, _message(state))
+        return QrStart(state.token, state.qr_url, message_of(state))
 
     async def poll(self, token: str) -> QrStatus:
         state = self._load(token)
@@ -336,9 +218,9 @@ class AuthService:
             state = self._load(state.token)  # fresh under the lock
             if not state.active or state.auth_key is None:
                 return state
-            session = _session_of(state)
+            session = session_of(state)
             client = self._client(session)
-            async with _connected(client):
+            async with connected(client):
                 return await step(state, client)
         finally:
             self._qr.unlock(state.token, holder)
@@ -351,14 +233,14 @@ class AuthService:
                 await client._switch_dc(response.dc_id)
                 response = await client(functions.auth.ImportLoginTokenRequest(response.token))
         except tg_errors.FloodWaitError as exc:
-            raise _flood(exc) from exc
+            raise flood_error(exc) from exc
         except tg_errors.SessionPasswordNeededError:
             return self._save(
                 state.evolve(
                     status="password_required",
                     qr_url=None,
                     qr_expires=None,
-                    **_key_fields(client.session),
+                    **key_fields(client.session),
                 )
             )
         except tg_errors.RPCError as exc:
@@ -366,7 +248,7 @@ class AuthService:
                 state.finished("error", f"Telegram refused the login ({exc.message})")
             )
         if isinstance(response, types.auth.LoginToken):
-            return self._save(self._shown_qr(state, response).evolve(**_key_fields(client.session)))
+            return self._save(self._shown_qr(state, response).evolve(**key_fields(client.session)))
         if isinstance(response, types.auth.LoginTokenSuccess):
             return await self._succeed(state, client, response.authorization)
         return self._save(state.finished("error", "Telegram answered the login unexpectedly"))
@@ -380,7 +262,7 @@ class AuthService:
                 functions.auth.CheckPasswordRequest(compute_check(settings, password))
             )
         except tg_errors.FloodWaitError as exc:
-            raise _flood(exc) from exc
+            raise flood_error(exc) from exc
         except tg_errors.PasswordHashInvalidError:
             attempts = state.password_attempts + 1
             left = MAX_PASSWORD_ATTEMPTS - attempts
@@ -418,7 +300,7 @@ class AuthService:
                     self._guard.admit(state.username, user.id, rebind=bool(state.rebind))
                 except AccountMismatch:
                     log.warning("QR login for %s refused: another Telegram account", state.username)
-                    with contextlib.suppress(*_NETWORK_ERRORS, tg_errors.RPCError):
+                    with contextlib.suppress(*NETWORK_ERRORS, tg_errors.RPCError):
                         await client(functions.auth.LogOutRequest())  # drop the new key
                     return self._save(done.finished("error", _mismatch(state.username)))
             save_login(self._sessions, state.username, record, user)
@@ -446,7 +328,7 @@ class AuthService:
         """
         if state.qr_url and (state.qr_expires or 0) - _now() > QR_REFRESH_MARGIN:
             return state
-        return state.evolve(qr_url=login_url(response.token), qr_expires=_epoch(response.expires))
+        return state.evolve(qr_url=login_url(response.token), qr_expires=epoch(response.expires))
 
     def _save(self, state: QrState) -> QrState:
         try:
@@ -464,4 +346,4 @@ class AuthService:
                 )
             )
         except tg_errors.FloodWaitError as exc:
-            raise _flood(exc) from exc
+            raise flood_error(exc) from exc
