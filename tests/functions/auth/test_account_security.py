@@ -240,3 +240,21 @@ def test_the_operator_key_acts_for_a_username_and_a_wrong_key_is_refused(api: Ap
     assert _history(api, archive, as_operator).status_code == 200
     wrong = {"X-API-Key": "not-the-key", **bearer(alice)}
     assert _history(api, archive, wrong).status_code == 401
+
+
+def test_a_second_account_is_never_served_the_first_ones_cache(api: Api) -> None:
+    # GIVEN alice's cached archive, which her cache search finds words in
+    alice = api.token_of("alice")
+    archive = _archive(api, alice)
+    assert _history(api, archive, bearer(alice)).status_code == 200
+    search = {"q": "the", "dialog_id": archive, "source": "cache"}
+    hers = api.http.get("/api/v3/search/messages", params=search, headers=bearer(alice))
+    assert hers.status_code == 200 and hers.json()["results"], hers.text
+    # WHEN mallory, another Telegram account, searches the cache and reads the same dialog
+    mallory = api.token_of("mallory", user_id=_other_user(api.sim))
+    theirs = api.http.get("/api/v3/search/messages", params=search, headers=bearer(mallory))
+    api.sim.reset_requests()
+    read = _history(api, archive, bearer(mallory))
+    # THEN her cache knows nothing of alice's, and her history came from Telegram
+    assert theirs.status_code == 200 and theirs.json()["results"] == []
+    assert read.status_code == 200 and api.sim.requests["GetHistoryRequest"] > 0
