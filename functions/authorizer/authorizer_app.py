@@ -82,20 +82,29 @@ def _ssm_loader(name: str) -> str:
     return value
 
 
-def _dynamodb_lookup(table: str, digest: str) -> str | None:
-    import boto3  # deferred: only on a cache miss
+class DynamoLookup:
+    """The TokenLookup on DynamoDB: one client per warm function (building one loads the
+    service model, tens of ms), made on the first miss."""
 
-    resp = boto3.client("dynamodb").get_item(
-        TableName=table,
-        Key={"pk": {"S": f"tok#{digest}"}, "sk": {"S": "token"}},
-        # A token revoked a moment ago must not be read back from a stale replica.
-        ConsistentRead=True,
-    )
-    item = resp.get("Item")
-    if item is None:
-        return None
-    username: str = item["username"]["S"]
-    return username
+    def __init__(self) -> None:
+        self._client: Any = None
+
+    def __call__(self, table: str, digest: str) -> str | None:
+        if self._client is None:
+            import boto3  # deferred: only on a cache miss
+
+            self._client = boto3.client("dynamodb")
+        resp = self._client.get_item(
+            TableName=table,
+            Key={"pk": {"S": f"tok#{digest}"}, "sk": {"S": "token"}},
+            # A token revoked a moment ago must not be read back from a stale replica.
+            ConsistentRead=True,
+        )
+        item = resp.get("Item")
+        if item is None:
+            return None
+        username: str = item["username"]["S"]
+        return username
 
 
 def parse_keys(value: str) -> tuple[bytes, ...]:
@@ -151,12 +160,13 @@ class TokenCache:
 
     def __init__(
         self,
-        lookup: TokenLookup = _dynamodb_lookup,
+        lookup: TokenLookup | None = None,
         ttl: float = TOKEN_CACHE_SECONDS,
         size: int = TOKEN_CACHE_SIZE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._lookup, self._ttl, self._size, self._clock = lookup, ttl, size, clock
+        self._lookup: TokenLookup = lookup or DynamoLookup()
+        self._ttl, self._size, self._clock = ttl, size, clock
         self._hits: dict[str, tuple[str, float]] = {}
         """digest -> (username, expiry): keyed by digest so no token sits in memory."""
 

@@ -13,7 +13,7 @@ import boto3
 import pytest
 
 from functions.authorizer import authorizer_app
-from functions.authorizer.authorizer_app import KeyCache, TokenCache
+from functions.authorizer.authorizer_app import DynamoLookup, KeyCache, TokenCache
 from tgscraper.accounts.store import AccountStore, lookup_pk, token_digest
 from tgscraper.config import Settings
 from tgscraper.storage.factory import build_aws_stores
@@ -33,12 +33,13 @@ class CountingLookup:
     def __init__(self) -> None:
         self.calls = 0
         self.fail = False
+        self._real = DynamoLookup()
 
     def __call__(self, table: str, digest: str) -> str | None:
         self.calls += 1
         if self.fail:
             raise ConnectionError("endpoint unreachable")
-        return authorizer_app._dynamodb_lookup(table, digest)
+        return self._real(table, digest)
 
 
 @pytest.fixture
