@@ -31,6 +31,7 @@ _REMOVE = {
 }
 _WHY = {
     "SessionsTable": "Telegram logins (deleting it logs every account out for good)",
+    "AccountsTable": "username bindings and access token hashes (deleting it revokes every token)",
     "MediaTable": "the media uuids clients were given",
     "MediaBucket": "downloaded media bytes (re-downloadable)",
 }

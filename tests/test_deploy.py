@@ -61,7 +61,7 @@ def test_the_readers_agree_with_the_template_as_cloudformation_reads_it() -> Non
         if res.get("DeletionPolicy") == "Retain"
     }
     assert settings.retained_resources() == retained
-    assert set(retained) == {"SessionsTable", "MediaTable", "MediaBucket"}
+    assert set(retained) == {"SessionsTable", "AccountsTable", "MediaTable", "MediaBucket"}
 
 
 def test_samconfig_defaults_name_the_stack_and_region() -> None:
@@ -218,7 +218,13 @@ def test_destroy_dry_run_says_what_stays_without_calling_aws() -> None:
     out = _script("destroy.sh", "--dry-run", "--yes", "--region", "eu-west-1")
     assert out.returncode == 0, out.stderr
     assert "+ sam delete --region eu-west-1 --no-prompts" in out.stdout
-    for kept in ("SessionsTable", "MediaTable", "MediaBucket", "aws ssm delete-parameters"):
+    for kept in (
+        "SessionsTable",
+        "AccountsTable",
+        "MediaTable",
+        "MediaBucket",
+        "aws ssm delete-parameters",
+    ):
         assert kept in out.stdout
 
 

@@ -40,7 +40,7 @@ GROUPS = {
 }
 
 # Every route of shared/spec/api-v3.md, plus the extras (QR image, login page, message
-# search: docs/messages.md).
+# search: docs/messages.md, access tokens: docs/accounts.md).
 SPEC_ROUTES = {
     ("GET", "/"): "InfoFunction",
     ("GET", "/health"): "InfoFunction",
@@ -50,6 +50,9 @@ SPEC_ROUTES = {
     ("POST", "/api/v3/auth/qr/{token}/2fa"): "AuthFunction",
     ("GET", "/api/v3/auth/qr/{token}/qr.svg"): "AuthFunction",
     ("GET", "/login"): "AuthFunction",
+    ("GET", "/api/v3/auth/tokens"): "AuthFunction",
+    ("POST", "/api/v3/auth/tokens"): "AuthFunction",
+    ("DELETE", "/api/v3/auth/tokens/{token_id}"): "AuthFunction",
     ("GET", "/api/v3/search/dialogs"): "DialogsFunction",
     ("GET", "/api/v3/folders"): "DialogsFunction",
     ("GET", "/api/v3/history/{dialog_id}"): "HistoryFunction",
@@ -68,7 +71,16 @@ SPEC_ROUTES = {
 # opens by navigation (no header possible): it asks for the key and sends it on each call.
 PUBLIC_ROUTES = {("GET", "/health"), ("GET", "/login")}
 
-TABLES = ("SessionsTable", "LeasesTable", "QrTable", "MessagesTable", "MediaTable")
+TABLES = (
+    "SessionsTable",
+    "AccountsTable",
+    "LeasesTable",
+    "QrTable",
+    "MessagesTable",
+    "MediaTable",
+)
+# Not re-creatable without the users (a new QR scan, new tokens): PITR and Retain.
+IRREPLACEABLE_TABLES = ("SessionsTable", "AccountsTable")
 
 READ = frozenset({"dynamodb:GetItem", "dynamodb:Query"})
 WRITE = frozenset({"dynamodb:PutItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"})
@@ -80,6 +92,11 @@ TELEGRAM = {"ssm:TelegramCredentials": SSM_CREDS, "kms:via-ssm": KMS}
 SESSIONS_ENTITY_CACHE = "SessionsTable[entity cache attributes]"
 ENTITY_CACHE_WRITE = frozenset({"dynamodb:PutItem", "dynamodb:BatchWriteItem"})
 LEASE = {"LeasesTable": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"})}
+# Token mode: a data request's bearer token (lookup + listing item) and binding, by key.
+ACCOUNTS_READ = {"AccountsTable": frozenset({"dynamodb:GetItem"})}
+ACCOUNTS_RW = frozenset(
+    {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+)
 
 # What each function's role may do, resource by resource; nothing else.
 EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
@@ -87,10 +104,13 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     "AuthorizerFunction": {
         "ssm:ApiKeyParameter": frozenset({"ssm:GetParameter"}),
         "kms:via-ssm": KMS,
+        # One GetItem of the token's lookup item, nothing else (token mode).
+        "AccountsTable": frozenset({"dynamodb:GetItem"}),
     },
-    "AuthFunction": {"SessionsTable": RW, "QrTable": RW, **TELEGRAM},
+    "AuthFunction": {"SessionsTable": RW, "QrTable": RW, "AccountsTable": ACCOUNTS_RW, **TELEGRAM},
     "DialogsFunction": {
         "SessionsTable": READ,
+        **ACCOUNTS_READ,
         SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
         **LEASE,
         "MessagesTable": RW,
@@ -98,6 +118,7 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     "HistoryFunction": {
         "SessionsTable": READ,
+        **ACCOUNTS_READ,
         SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
         **LEASE,
         "MessagesTable": RW,
@@ -106,6 +127,7 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     "MessagesFunction": {
         "SessionsTable": READ,
+        **ACCOUNTS_READ,
         SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
         **LEASE,
         "MessagesTable": frozenset({"dynamodb:Query"}),
@@ -114,6 +136,7 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     "FilesFunction": {
         "SessionsTable": READ,
+        **ACCOUNTS_READ,
         SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
         **LEASE,
         "MediaTable": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}),
@@ -123,6 +146,7 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     "SyncFunction": {
         "SessionsTable": READ,
+        **ACCOUNTS_READ,
         SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
         **LEASE,
         "MessagesTable": RW,
@@ -133,6 +157,7 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
     },
     "HistoryStreamFunction": {
         "SessionsTable": READ,
+        **ACCOUNTS_READ,
         SESSIONS_ENTITY_CACHE: ENTITY_CACHE_WRITE,
         **LEASE,
         "MessagesTable": RW,
@@ -229,15 +254,51 @@ def test_every_route_but_health_and_login_requires_the_api_key_authorizer() -> N
         )
 
 
-def test_the_authorizer_checks_x_api_key_with_simple_cached_responses() -> None:
+def test_the_authorizer_sees_every_request_with_simple_responses() -> None:
+    """GIVEN requests with X-API-Key, with a bearer token, or with neither (the open QR
+    login) WHEN they reach the API THEN each one reaches the authorizer: no identity
+    source (a missing one is a 401 before the function runs) and so no API Gateway cache
+    (which needs identity sources); the function caches in memory."""
     authorizer = RESOURCES["Api"]["Properties"]["Auth"]["Authorizers"]["ApiKeyAuthorizer"]
     assert authorizer["FunctionArn"] == {"GetAtt": "AuthorizerFunction.Arn"}
     assert authorizer["AuthorizerPayloadFormatVersion"] == "2.0"
     assert authorizer["EnableSimpleResponses"] is True
-    assert authorizer["Identity"]["Headers"] == ["X-API-Key"]
-    assert 0 < authorizer["Identity"]["ReauthorizeEvery"] <= 3600
+    assert authorizer["Identity"] == {"ReauthorizeEvery": 0}
     env = RESOURCES["AuthorizerFunction"]["Properties"]["Environment"]["Variables"]
     assert env["API_KEY_PARAM"] == {"Ref": "ApiKeyParameter"}
+
+
+def test_auth_mode_defaults_to_token_and_reaches_every_function() -> None:
+    param = T["Parameters"]["AuthMode"]
+    assert param["AllowedValues"] == ["header", "token"] and param["Default"] == "token"
+    # Globals reach every function, the authorizer included.
+    assert GLOBAL_FN["Environment"]["Variables"]["AUTH_MODE"] == {"Ref": "AuthMode"}
+    assert GLOBAL_FN["Environment"]["Variables"]["ACCOUNTS_TABLE"] == {"Ref": "AccountsTable"}
+    for fn, res in functions().items():
+        own = res["Properties"].get("Environment", {}).get("Variables", {})
+        assert "AUTH_MODE" not in own and "ACCOUNTS_TABLE" not in own, fn
+
+
+def test_the_open_qr_routes_are_the_authorizers_and_get_tighter_throttling() -> None:
+    """The route keys the authorizer opens in token mode are template routes (a renamed
+    route would silently close the login), and QR starts are throttled harder."""
+    from functions.authorizer.authorizer_app import OPEN_ROUTES
+
+    qr_routes = {
+        f"{method} {path}"
+        for (method, path), (fn, _) in routes().items()
+        if fn == "AuthFunction" and path.startswith("/api/v3/auth/qr")
+    }
+    assert qr_routes == OPEN_ROUTES
+    props = RESOURCES["Api"]["Properties"]
+    start = props["RouteSettings"]["POST /api/v3/auth/qr"]
+    assert start == {
+        "ThrottlingRateLimit": {"Ref": "LoginThrottleRate"},
+        "ThrottlingBurstLimit": {"Ref": "LoginThrottleBurst"},
+    }
+    params = T["Parameters"]
+    assert params["LoginThrottleRate"]["Default"] < params["ApiThrottleRate"]["Default"]
+    assert params["LoginThrottleBurst"]["Default"] < params["ApiThrottleBurst"]["Default"]
 
 
 def test_no_secret_value_is_ever_an_environment_variable() -> None:
@@ -346,13 +407,13 @@ def test_tables_have_ttl_and_encryption_and_pitr_only_for_logins(table: str) -> 
     assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
     # Point-in-time recovery costs per GB-month: only the logins cannot be re-made.
     pitr = props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled")
-    assert bool(pitr) == (table == "SessionsTable")
+    assert bool(pitr) == (table in IRREPLACEABLE_TABLES)
     assert props["SSESpecification"]["SSEEnabled"] is True
     assert props["BillingMode"] == "PAY_PER_REQUEST"
 
 
-def test_logins_media_index_and_media_survive_stack_deletion() -> None:
-    for name in ("SessionsTable", "MediaTable", "MediaBucket"):
+def test_logins_accounts_media_index_and_media_survive_stack_deletion() -> None:
+    for name in ("SessionsTable", "AccountsTable", "MediaTable", "MediaBucket"):
         assert RESOURCES[name]["DeletionPolicy"] == "Retain"
         assert RESOURCES[name]["UpdateReplacePolicy"] == "Retain"
 
@@ -378,14 +439,16 @@ def test_environment_names_are_the_ones_the_settings_read(monkeypatch: pytest.Mo
     for name in env:
         monkeypatch.setenv(name, f"value-of-{name}")
     monkeypatch.setenv("STORAGE_BACKEND", "aws")
+    monkeypatch.setenv("AUTH_MODE", "token")
     settings = Settings.from_env()
-    assert settings.storage_backend == "aws"
+    assert settings.storage_backend == "aws" and settings.auth_mode == "token"
     for field in (
         "sessions_table",
         "leases_table",
         "qr_table",
         "messages_table",
         "media_table",
+        "accounts_table",
         "media_bucket",
         "telegram_api_id_param",
         "telegram_api_hash_param",

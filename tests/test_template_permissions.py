@@ -119,6 +119,7 @@ def recorder(aws_settings: Settings) -> Recorder:
             s.qr_table: "QrTable",
             s.messages_table: "MessagesTable",
             s.media_table: "MediaTable",
+            s.accounts_table: "AccountsTable",
             s.media_bucket: "MediaBucket",
         }
     )

@@ -1,10 +1,21 @@
-"""API Gateway (HTTP API) Lambda REQUEST authorizer: the `X-API-Key` check.
+"""API Gateway (HTTP API) Lambda REQUEST authorizer: the `X-API-Key` and bearer checks.
 
-Payload format 2.0 with simple responses: the answer is `{"isAuthorized": bool}`. The
-valid keys live in one SSM SecureString parameter (name in API_KEY_PARAM); several keys
-separated by commas or newlines allow rotation without downtime. The parameter is read
-lazily and kept for CACHE_SECONDS, and API Gateway caches each key's verdict too
-(ReauthorizeEvery in template.yaml), so a rotated-out key stops working within minutes.
+Payload format 2.0 with simple responses: the answer is `{"isAuthorized": bool}` (plus
+`"context": {"username": ...}` when a bearer token named the account). The valid
+operator keys live in one SSM SecureString parameter (name in API_KEY_PARAM); several
+keys separated by commas or newlines allow rotation without downtime. The parameter is
+read lazily and kept for CACHE_SECONDS, so a rotated-out key stops working within minutes.
+
+AUTH_MODE (the template's AuthMode parameter):
+- `header` (or unset): today's check, X-API-Key only, on every route the authorizer guards.
+- `token`: a request passes with a valid operator key, or with `Authorization: Bearer
+  tgs_...` whose lookup item (tgscraper/accounts/store.py: pk `tok#<sha256 hex>`, sk
+  `token`) exists in ACCOUNTS_TABLE, or on one of OPEN_ROUTES (the QR login, whose own
+  random id is the capability). Positive token answers are kept TOKEN_CACHE_SECONDS in
+  memory; the app behind re-checks the token on every request, so a revoked token is
+  refused at once even while this cache still holds it. Tokens are never logged: only
+  the first characters of their digest.
+Any other AUTH_MODE value denies every request (a typo must not open the API).
 
 Fails closed: no parameter, an unreadable one, or only keys shorter than MIN_KEY_LENGTH
 (a guessable key is worse than none) deny every request, and the reason goes to the log.
@@ -14,6 +25,7 @@ the authorizer runs before every request, so its cold start must be tiny.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import logging
 import os
@@ -40,8 +52,26 @@ CACHE_SECONDS = 300.0
 MIN_KEY_LENGTH = 20
 _SEPARATORS = re.compile(r"[,\s]+")
 
+TOKEN_CACHE_SECONDS = 30.0
+TOKEN_CACHE_SIZE = 1024
+_TOKEN_SHAPE = re.compile(r"tgs_[A-Za-z0-9_-]{43}")
+"""tgscraper.accounts.store: `tgs_` + 32 random bytes, URL-safe base64 without padding."""
+OPEN_ROUTES = frozenset(
+    {
+        "POST /api/v3/auth/qr",
+        "GET /api/v3/auth/qr/{token}",
+        "DELETE /api/v3/auth/qr/{token}",
+        "POST /api/v3/auth/qr/{token}/2fa",
+        "GET /api/v3/auth/qr/{token}/qr.svg",
+    }
+)
+"""Route keys (set by API Gateway, not the client) open in token mode: the QR login."""
+
 KeyLoader = Callable[[str], str]
 """Reads the parameter's (decrypted) value by name."""
+TokenLookup = Callable[[str, str], "str | None"]
+"""(table, token digest) -> the username its lookup item names, None if absent; raises
+when the table cannot be read."""
 
 
 def _ssm_loader(name: str) -> str:
@@ -50,6 +80,31 @@ def _ssm_loader(name: str) -> str:
     resp = boto3.client("ssm").get_parameter(Name=name, WithDecryption=True)
     value: str = resp["Parameter"]["Value"]
     return value
+
+
+class DynamoLookup:
+    """The TokenLookup on DynamoDB: one client per warm function (building one loads the
+    service model, tens of ms), made on the first miss."""
+
+    def __init__(self) -> None:
+        self._client: Any = None
+
+    def __call__(self, table: str, digest: str) -> str | None:
+        if self._client is None:
+            import boto3  # deferred: only on a cache miss
+
+            self._client = boto3.client("dynamodb")
+        resp = self._client.get_item(
+            TableName=table,
+            Key={"pk": {"S": f"tok#{digest}"}, "sk": {"S": "token"}},
+            # A token revoked a moment ago must not be read back from a stale replica.
+            ConsistentRead=True,
+        )
+        item = resp.get("Item")
+        if item is None:
+            return None
+        username: str = item["username"]["S"]
+        return username
 
 
 def parse_keys(value: str) -> tuple[bytes, ...]:
@@ -98,13 +153,70 @@ class KeyCache:
         return keys
 
 
-def _given_key(event: Mapping[str, Any]) -> bytes:
+class TokenCache:
+    """Bearer token -> username, positive answers kept `ttl` seconds (at most `size` of
+    them, oldest dropped first). Unknown tokens are not cached, so a token issued a moment
+    ago works at once; a failed lookup denies (fails closed) and is retried next time."""
+
+    def __init__(
+        self,
+        lookup: TokenLookup | None = None,
+        ttl: float = TOKEN_CACHE_SECONDS,
+        size: int = TOKEN_CACHE_SIZE,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._lookup: TokenLookup = lookup or DynamoLookup()
+        self._ttl, self._size, self._clock = ttl, size, clock
+        self._hits: dict[str, tuple[str, float]] = {}
+        """digest -> (username, expiry): keyed by digest so no token sits in memory."""
+
+    def username(self, token: str) -> str | None:
+        if not _TOKEN_SHAPE.fullmatch(token):
+            return None  # malformed: no lookup at all
+        digest = hashlib.sha256(token.encode()).hexdigest()
+        at = self._clock()
+        hit = self._hits.pop(digest, None)
+        if hit is not None and at < hit[1]:
+            self._hits[digest] = hit
+            return hit[0]
+        table = os.environ.get("ACCOUNTS_TABLE", "").strip()
+        if not table:
+            log.error("ACCOUNTS_TABLE is not set: denying every bearer token")
+            return None
+        try:
+            username = self._lookup(table, digest)
+        except Exception as exc:  # any DynamoDB/network failure: deny, never crash open
+            log.error("token lookup failed (digest %s...): %s", digest[:8], type(exc).__name__)
+            return None
+        if username is None:
+            return None
+        while len(self._hits) >= self._size:
+            self._hits.pop(next(iter(self._hits)))
+        self._hits[digest] = (username, at + self._ttl)
+        return username
+
+
+def _header(event: Mapping[str, Any], wanted: str) -> str | None:
     # Payload 2.0 lower-cases header names; be lenient anyway.
     headers = event.get("headers") or {}
     for name, value in headers.items():
-        if isinstance(name, str) and name.lower() == HEADER and isinstance(value, str):
-            return value.strip().encode()
-    return b""
+        if isinstance(name, str) and name.lower() == wanted and isinstance(value, str):
+            return value
+    return None
+
+
+def _given_key(event: Mapping[str, Any]) -> bytes:
+    return (_header(event, HEADER) or "").strip().encode()
+
+
+def _bearer(event: Mapping[str, Any]) -> str | None:
+    scheme, _, token = (_header(event, "authorization") or "").strip().partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def _route(event: Mapping[str, Any]) -> str:
+    ctx = event.get("requestContext") or {}
+    return str(event.get("routeKey") or ctx.get("routeKey") or "")
 
 
 def is_authorized(given: bytes, keys: tuple[bytes, ...]) -> bool:
@@ -118,15 +230,36 @@ def is_authorized(given: bytes, keys: tuple[bytes, ...]) -> bool:
 
 
 _cache = KeyCache()
+_tokens = TokenCache()
 
 
-def handler(event: Mapping[str, Any], context: Any) -> dict[str, bool]:
-    allowed = is_authorized(_given_key(event), _cache.keys())
-    if not allowed:
+def _token_mode(event: Mapping[str, Any]) -> dict[str, Any]:
+    if _route(event) in OPEN_ROUTES:
+        return {"isAuthorized": True}
+    bearer = _bearer(event)
+    if bearer is not None:
+        username = _tokens.username(bearer)
+        if username is not None:
+            return {"isAuthorized": True, "context": {"username": username}}
+    # The operator key is read (SSM) only when one was sent.
+    key = _given_key(event)
+    return {"isAuthorized": bool(key) and is_authorized(key, _cache.keys())}
+
+
+def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+    mode = os.environ.get("AUTH_MODE", "").strip().lower() or "header"
+    if mode == "header":
+        verdict: dict[str, Any] = {"isAuthorized": is_authorized(_given_key(event), _cache.keys())}
+    elif mode == "token":
+        verdict = _token_mode(event)
+    else:
+        log.error("AUTH_MODE must be header or token: denying every request")
+        verdict = {"isAuthorized": False}
+    if not verdict["isAuthorized"]:
         ctx = event.get("requestContext") or {}
         log.info(
             "denied %s from %s",
             ctx.get("routeKey", "?"),
             (ctx.get("http") or {}).get("sourceIp", "?"),
         )
-    return {"isAuthorized": allowed}
+    return verdict

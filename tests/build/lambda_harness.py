@@ -179,7 +179,10 @@ def _replay_all() -> None:
 
         module.app.state.container = Container(client_factory=sim.client, mode="demo")
 
-    steps = [_authorizer, _info, _auth, _dialogs, _history_and_files, _sync, _threads]
+    steps = [
+        _authorizer, _authorizer_token_mode, _info, _auth, _dialogs, _history_and_files,
+        _sync, _threads,
+    ]  # fmt: skip
     state: dict[str, Any] = {"world": world, "sim": sim, "wire": wire}
     for step in steps:
         try:
@@ -220,6 +223,54 @@ def _authorizer(state: dict[str, Any]) -> None:
             "body": None,
         }
     )
+
+
+def _authorizer_token_mode(state: dict[str, Any]) -> None:
+    """AUTH_MODE=token: the sample's bearer token passes once its lookup item is in the
+    accounts table (stored as tgscraper.accounts.store writes it); an unknown one fails."""
+    import hashlib
+
+    import boto3
+
+    fn = "AuthorizerFunction"
+    sample = event("authorizer_bearer_request.json")
+    token = sample["headers"]["authorization"].removeprefix("Bearer ")
+    boto3.client("dynamodb").put_item(
+        TableName=os.environ["ACCOUNTS_TABLE"],
+        Item={
+            "pk": {"S": "tok#" + hashlib.sha256(token.encode()).hexdigest()},
+            "sk": {"S": "token"},
+            "username": {"S": USER},
+            "id": {"S": "0123456789abcdef"},
+        },
+    )
+    os.environ["AUTH_MODE"] = "token"
+    try:
+        _, handler = load_handler(fn)
+        got = invoke(handler, sample)
+        want = {"isAuthorized": True, "context": {"username": USER}}
+        results.append(
+            {
+                "event": "authorizer_bearer_request.json",
+                "function": fn,
+                "status": None,
+                "error": None if got == want else f"stored token refused: {got}",
+                "body": None,
+            }
+        )
+        sample["headers"]["authorization"] = "Bearer tgs_" + "A" * 43
+        got = invoke(handler, sample)
+        results.append(
+            {
+                "event": "authorizer_bearer_request.json (unknown token)",
+                "function": fn,
+                "status": None,
+                "error": None if got == {"isAuthorized": False} else f"unknown token: {got}",
+                "body": None,
+            }
+        )
+    finally:
+        os.environ.pop("AUTH_MODE")
 
 
 def _info(state: dict[str, Any]) -> None:
