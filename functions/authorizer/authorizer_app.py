@@ -1,7 +1,8 @@
 """API Gateway (HTTP API) Lambda REQUEST authorizer: the `X-API-Key` and bearer checks.
 
 Payload format 2.0 with simple responses: the answer is `{"isAuthorized": bool}` (plus
-`"context": {"username": ...}` when a bearer token named the account). The valid
+`"context": {"username": ...}` when a bearer token named the account, or
+`{"operator": true}` when the operator key did, in token mode). The valid
 operator keys live in one SSM SecureString parameter (name in API_KEY_PARAM); several
 keys separated by commas or newlines allow rotation without downtime. The parameter is
 read lazily and kept for CACHE_SECONDS, so a rotated-out key stops working within minutes.
@@ -241,9 +242,13 @@ def _token_mode(event: Mapping[str, Any]) -> dict[str, Any]:
         username = _tokens.username(bearer)
         if username is not None:
             return {"isAuthorized": True, "context": {"username": username}}
-    # The operator key is read (SSM) only when one was sent.
+    # The operator key is read (SSM) only when one was sent. The function behind learns
+    # it was the operator from this context alone (tgscraper.api.callers): a client
+    # cannot forge the authorizer's part of the event.
     key = _given_key(event)
-    return {"isAuthorized": bool(key) and is_authorized(key, _cache.keys())}
+    if key and is_authorized(key, _cache.keys()):
+        return {"isAuthorized": True, "context": {"operator": True}}
+    return {"isAuthorized": False}
 
 
 def handler(event: Mapping[str, Any], context: Any) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def is_operator(request: Request, settings: Settings) -> bool:
         return hmac.compare_digest(given.encode(), settings.api_key.encode())
     event: dict[str, Any] = request.scope.get("aws.event") or {}
     authorizer = (event.get("requestContext") or {}).get("authorizer") or {}
-    return (authorizer.get("lambda") or {}).get("operator") is True
+    return (authorizer.get("lambda") or {}).get("operator") in (True, "true")
 
 
 def identify(
