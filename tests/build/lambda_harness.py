@@ -367,6 +367,8 @@ def _auth(state: dict[str, Any]) -> None:
         (done.get("status") == "success", f"status {done.get('status')!r}, want success"),
     )  # fmt: skip
 
+    _auth_tokens(call, fn)
+
     # A second account's pending login, cancelled before anyone scans it.
     state["wire"](module)
     second = event("auth_start_qr.json")
@@ -389,6 +391,32 @@ def _auth(state: dict[str, Any]) -> None:
         "auth_poll_qr.json (cancelled token)", fn, r,
         (r["statusCode"] in (404, 410) or body_of(r).get("status") == "expired",
          f"cancelled token still live: {r['statusCode']}"),
+    )  # fmt: skip
+
+
+def _auth_tokens(call: Any, fn: str) -> None:
+    """john_doe's access tokens: create one, see it listed (without its secret), revoke it."""
+    r = call("auth_tokens_create.json")
+    made = body_of(r) if r["statusCode"] == 201 else {}
+    check(
+        "auth_tokens_create.json", fn, r,
+        (r["statusCode"] == 201, f"status {r['statusCode']}, want 201"),
+        (str(made.get("token", "")).startswith("tgs_"), "no tgs_ token"),
+    )  # fmt: skip
+    r = call("auth_tokens_list.json")
+    listed = body_of(r) if r["statusCode"] == 200 else {}
+    labels = [t.get("label") for t in listed.get("tokens", [])]
+    check(
+        "auth_tokens_list.json", fn, r,
+        (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
+        (labels == ["laptop"], f"tokens {labels!r}, want ['laptop']"),
+        (made.get("token", "?") not in json.dumps(listed), "the listing shows a token"),
+    )  # fmt: skip
+    r = call("auth_tokens_revoke.json", **{"0123456789abcdef": str(made.get("id", ""))})
+    check(
+        "auth_tokens_revoke.json", fn, r,
+        (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
+        (body_of(r).get("status") == "revoked", "not revoked"),
     )  # fmt: skip
 
 
