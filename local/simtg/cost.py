@@ -99,22 +99,22 @@ class CostModel:
           connection, not the account, is the bottleneck.
         * flood limits (rate/s, burst): ``upload.getFile`` 100/100 (Telegram Desktop's
           16 parts in flight at 8 MiB/s are ~64 parts/s per connection and are not
-          flood-waited); ``messages.getHistory`` 150/150 and ``messages.getMessages`` /
-          ``channels.getMessages`` 100/100 (a sequential walk at 20 ms, ~45 requests/s,
-          is never punished, a few slices in parallel are tolerated, a client with 16+
-          requests in flight is flood-waited within a second; Telethon's own note of
-          "30 seconds per 10 requests" for long walks dates from older servers and
-          would forbid the plain loop the benchmarks compare against);
-          ``messages.getDialogs`` 5/20 (listing dialogs is the call users most often
-          report FLOOD_WAITs for when repeated); ``contacts.resolveUsername`` 0.2/20
-          (known to flood after a few dozen lookups); any other method 50/100.
+          flood-waited); ``messages.getHistory``, ``messages.getMessages`` and
+          ``channels.getMessages`` 100/100 (a sequential walk, ~30-45 requests/s at
+          20 ms, is never punished, a few slices in parallel are tolerated, a client
+          with dozens of requests in flight is flood-waited within a second; Telethon's
+          note of "30 seconds per 10 requests" for long walks dates from older servers
+          and would forbid the plain loop the benchmarks compare against);
+          ``messages.getDialogs`` 5/20 (the call users most often report FLOOD_WAITs
+          for when repeated); ``contacts.resolveUsername`` 0.2/20 (known to flood
+          after a few dozen lookups); any other method 50/100.
         """
         return cls(
             latency=0.020,
             bandwidth=8 * MiB,
             flood_limits={
                 "upload.getFile": FloodLimit(100, 100),
-                "messages.getHistory": FloodLimit(150, 150),
+                "messages.getHistory": FloodLimit(100, 100),
                 "messages.getMessages": FloodLimit(100, 100),
                 "channels.getMessages": FloodLimit(100, 100),
                 "messages.getDialogs": FloodLimit(5, 20),
@@ -148,12 +148,15 @@ class FloodMeter:
     def __init__(self) -> None:
         self._buckets: dict[tuple[object, str], _Bucket] = {}
 
-    def charge(self, cost: CostModel, account: object, method: str) -> None:
-        """Take one token for this request or raise ``FLOOD_WAIT_X``."""
+    def charge(
+        self, cost: CostModel, account: object, method: str, *, now: float | None = None
+    ) -> None:
+        """Take one token for this request or raise ``FLOOD_WAIT_X``. ``now``: when the
+        request reached the server (default: the clock now)."""
         limit = cost.limit_for(method)
         if limit is None:
             return
-        now = cost.clock()
+        now = cost.clock() if now is None else now
         key = (account, _key(method))
         bucket = self._buckets.get(key)
         if bucket is None or bucket.limit != limit:  # new, or its limit was reconfigured

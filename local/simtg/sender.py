@@ -131,12 +131,13 @@ class SimSender:
 
     async def _answer(self, request: TLRequest, future: asyncio.Future[Any]) -> None:
         try:
-            latency = self.sim.controls.cost.latency
-            if latency > 0:
-                await asyncio.sleep(latency)
+            cost = self.sim.controls.cost
+            arrived = cost.clock()
+            if cost.latency > 0:
+                await asyncio.sleep(cost.latency)
             # The server sees what went over the wire, not the client's object.
             wire = BinaryReader(bytes(request)).tgread_object()
-            data = serialize_result(self.sim.dispatch(self, wire))
+            data = serialize_result(self.sim.dispatch(self, wire, arrived=arrived))
             result = request.read_result(BinaryReader(data))
             transfer = self.pipe.reserve(self.sim.controls.cost, len(data))
             if transfer > 0:

@@ -190,7 +190,11 @@ class SimulatedTelegram(SimActions):
 
     # -- request processing -----------------------------------------------------
 
-    def dispatch(self, sender: SimSender, request: TLRequest) -> Any:
+    def dispatch(
+        self, sender: SimSender, request: TLRequest, *, arrived: float | None = None
+    ) -> Any:
+        """Answer one request. ``arrived``: the cost model's clock when it reached the
+        server, before the latency was awaited (flood budgets count arrivals)."""
         inner = unwrap(request)
         self.requests[type(inner).__name__] += 1
         self.request_log.append(qualified_name(inner))
@@ -210,7 +214,7 @@ class SimulatedTelegram(SimActions):
             raise unauthorized()
         # Telegram counts flood budgets per account; before login, per auth key.
         account = state.user_id if state is not None and state.authorized else sender.auth_key.key
-        self.controls.meter.charge(self.controls.cost, account, method_name(inner))
+        self.controls.meter.charge(self.controls.cost, account, method_name(inner), now=arrived)
         ctx = Ctx(self, sender, state)
         tamper = self.controls.tampering(inner)
         if tamper is not None:

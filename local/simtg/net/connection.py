@@ -176,11 +176,13 @@ class Connection:
         # msgs_ack and other service messages need nothing back
 
     async def _answer(self, msg_id: int, request: TLRequest) -> None:
-        latency = self.sim.controls.cost.latency
-        if latency > 0:
-            await asyncio.sleep(latency)
+        cost = self.sim.controls.cost
+        arrived = cost.clock()
+        if cost.latency > 0:
+            await asyncio.sleep(cost.latency)
         try:
-            result = serialize_result(self.sim.dispatch(self, request))  # type: ignore[arg-type]
+            answer = self.sim.dispatch(self, request, arrived=arrived)  # type: ignore[arg-type]
+            result = serialize_result(answer)
             body = GzipPacked.gzip_if_smaller(True, result)
             # Same size as in-process (the serialized answer), so both transports cost alike.
             transfer = self.pipe.reserve(self.sim.controls.cost, len(result))
