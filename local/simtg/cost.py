@@ -12,7 +12,8 @@ Three rules, all off in the default ``CostModel()`` (a free, instant Telegram):
   connections are.
 * ``flood_limits``: a token bucket per (account, method), ``FloodLimit(rate, burst)``; a
   request finding the bucket empty is answered ``FLOOD_WAIT_X`` (X = whole seconds until
-  a token is there) and takes nothing from it.
+  a token is there) and takes nothing from it. Requests are charged when they arrive,
+  before their latency.
 
 ``CostModel.telegram_like()`` is the preset the benchmarks use (see its docstring).
 """
@@ -92,11 +93,11 @@ class CostModel:
         the account and the load.
 
         * latency 20 ms: a round trip to a DC in the same region.
-        * 8 MiB/s per connection: in the range clients report for one MTProto
-          connection without Premium; Telegram Desktop opens up to 8 download sessions
-          per DC with 16 parts of 128 KB in flight (storage/file_download.cpp,
-          ``kMaxSessionsCount``, ``kMaxFileQueries``), which only pays off when a
-          connection, not the account, is the bottleneck.
+        * 8 MiB/s per connection: a round figure (real speeds vary, and Telegram caps
+          downloads without Premium), chosen so that one connection, not the account,
+          limits a large download, as with Telegram: Telegram Desktop opens up to 8
+          download sessions per DC with 16 parts of 128 KB in flight
+          (storage/file_download.cpp, ``kMaxSessionsCount``, ``kMaxFileQueries``).
         * flood limits (rate/s, burst): ``upload.getFile`` 100/100 (Telegram Desktop's
           16 parts in flight at 8 MiB/s are ~64 parts/s per connection and are not
           flood-waited); ``messages.getHistory``, ``messages.getMessages`` and
@@ -105,9 +106,9 @@ class CostModel:
           with dozens of requests in flight is flood-waited within a second; Telethon's
           note of "30 seconds per 10 requests" for long walks dates from older servers
           and would forbid the plain loop the benchmarks compare against);
-          ``messages.getDialogs`` 5/20 (the call users most often report FLOOD_WAITs
-          for when repeated); ``contacts.resolveUsername`` 0.2/20 (known to flood
-          after a few dozen lookups); any other method 50/100.
+          ``messages.getDialogs`` 5/20 (FLOOD_WAITs on repeated listings are commonly
+          reported); ``contacts.resolveUsername`` 0.2/20 (commonly reported to flood
+          after a few dozen lookups; the real budget is stricter); any other 50/100.
         """
         return cls(
             latency=0.020,
