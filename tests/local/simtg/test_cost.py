@@ -61,6 +61,7 @@ def test_default_cost_model_is_free() -> None:
 
 
 def test_telegram_like_preset_has_all_three_rules() -> None:
+    """GIVEN the benchmark preset THEN it has latency, a bandwidth cap and flood limits."""
     preset = CostModel.telegram_like()
     assert preset.latency == pytest.approx(0.020)
     assert preset.bandwidth == 8 * MiB
@@ -70,6 +71,7 @@ def test_telegram_like_preset_has_all_three_rules() -> None:
 
 
 def test_method_names_are_tl_names() -> None:
+    """Flood limits are keyed by TL method names, as Telegram documents its methods."""
     assert method_name(functions.messages.GetHistoryRequest(None, 0, None, 0, 1, 0, 0, 0)) == (
         "messages.getHistory"
     )
@@ -162,6 +164,8 @@ async def test_flood_budget_is_per_account(
 async def test_default_limit_covers_unlisted_methods(
     flood_client: TelegramClient, sim: SimulatedTelegram, clock: ManualClock
 ) -> None:
+    """GIVEN a default of 1/s and a generous limit for one method WHEN both are called
+    repeatedly THEN only the unlisted method is flood-waited."""
     sim.cost = CostModel(
         flood_limits={"users.getFullUser": FloodLimit(100, 100)},
         flood_default=FloodLimit(1, 1),
@@ -178,6 +182,8 @@ async def test_default_limit_covers_unlisted_methods(
 async def test_injected_flood_rules_still_fire_under_a_cost_model(
     flood_client: TelegramClient, sim: SimulatedTelegram, clock: ManualClock, peer: int
 ) -> None:
+    """GIVEN the preset and an injected flood rule THEN the rule fires as before;
+    controls.clear() goes back to the free model."""
     sim.cost = CostModel.telegram_like(clock=clock)
     sim.flood("GetHistoryRequest", 7, after=1)
     assert _floods(await _burst(flood_client, peer, 1)) == []

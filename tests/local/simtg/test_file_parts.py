@@ -39,6 +39,7 @@ def _get(
 async def test_aligned_parts_inside_one_mebibyte_are_served(
     client: TelegramClient, world: World, doc: tuple[MediaRec, object], offset: int, limit: int
 ) -> None:
+    """GIVEN an aligned part inside one MiB THEN exactly its bytes come back."""
     media, loc = doc
     part = await client(_get(loc, offset, limit))  # type: ignore[arg-type]
     assert part.bytes == world.media_bytes(media, offset, limit) and len(part.bytes) == limit
@@ -59,6 +60,7 @@ async def test_aligned_parts_inside_one_mebibyte_are_served(
 async def test_parts_telegram_refuses(
     client: TelegramClient, doc: tuple[MediaRec, object], offset: int, limit: int, error: type
 ) -> None:
+    """GIVEN a misaligned, oversized or MiB-crossing part THEN Telegram's error."""
     _, loc = doc
     with pytest.raises(error):
         await client(_get(loc, offset, limit))  # type: ignore[arg-type]
@@ -67,6 +69,8 @@ async def test_parts_telegram_refuses(
 async def test_precise_allows_1_kib_steps_but_not_crossing_a_mebibyte(
     client: TelegramClient, world: World, doc: tuple[MediaRec, object]
 ) -> None:
+    """GIVEN precise=True THEN 1 KiB steps are served, crossing a MiB or asking for
+    more than 1 MiB is LIMIT_INVALID, a misaligned offset OFFSET_INVALID."""
     media, loc = doc
     part = await client(_get(loc, 5 * KiB, 3 * KiB, precise=True))  # type: ignore[arg-type]
     assert part.bytes == world.media_bytes(media, 5 * KiB, 3 * KiB)

@@ -95,6 +95,8 @@ async def test_file_part_rules_over_tcp(
     limit: int,
     error: type,
 ) -> None:
+    """GIVEN a part Telegram refuses THEN the same error over TCP; a valid 1 MiB part
+    on the MiB boundary is served."""
     media, loc = await _document(client, sim, world)
     with pytest.raises(error):
         await client(functions.upload.GetFileRequest(loc, offset, limit))
