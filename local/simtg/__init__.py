@@ -10,6 +10,7 @@
 See README.md in this folder for the full API.
 """
 
+from .cost import CostModel, FloodLimit, ManualClock
 from .demo import demo_world
 from .errors import RpcFault
 from .media import media_bytes
@@ -20,9 +21,12 @@ from .world import World
 
 __all__ = [
     "ChatRec",
+    "CostModel",
     "DialogRec",
+    "FloodLimit",
     "FolderRec",
     "FwdRec",
+    "ManualClock",
     "MediaRec",
     "MessageRec",
     "RpcFault",

@@ -9,11 +9,12 @@ predicate over the request object.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from telethon.tl.tlobject import TLRequest
 
+from .cost import CostModel, FloodMeter
 from .errors import RpcFault
 
 RequestMatcher = str | type | Callable[[TLRequest], bool]
@@ -53,11 +54,23 @@ class _Rule:
 
 
 class Controls:
-    """Per-sim knobs; ``latency`` is awaited before every request is answered."""
+    """Per-sim knobs: the cost model (``cost``; ``latency`` is its first rule) and the
+    injected faults."""
 
-    def __init__(self) -> None:
-        self.latency: float = 0.0
+    def __init__(self, cost: CostModel | None = None) -> None:
+        self.cost: CostModel = cost or CostModel()
+        #: Flood buckets of the cost model, per (account, method).
+        self.meter = FloodMeter()
         self._rules: list[_Rule] = []
+
+    @property
+    def latency(self) -> float:
+        """Seconds awaited before every request is answered (``cost.latency``)."""
+        return self.cost.latency
+
+    @latency.setter
+    def latency(self, seconds: float) -> None:
+        self.cost = replace(self.cost, latency=seconds)
 
     def flood(
         self, request: RequestMatcher, seconds: int, *, after: int = 0, times: int = 1
@@ -83,8 +96,10 @@ class Controls:
         return None
 
     def clear(self) -> None:
+        """Drop every fault rule and go back to the free cost model."""
         self._rules.clear()
-        self.latency = 0.0
+        self.cost = CostModel()
+        self.meter.clear()
 
     def check(self, request: TLRequest) -> None:
         """Raise the injected fault for this request, if a rule fires."""
@@ -101,4 +116,4 @@ class Controls:
         self._rules = [r for r in self._rules if not r.spent]
 
     def __repr__(self) -> str:
-        return f"Controls(latency={self.latency}, rules={self._rules!r})"
+        return f"Controls(cost={self.cost!r}, rules={self._rules!r})"

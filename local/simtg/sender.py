@@ -20,6 +20,7 @@ from telethon.extensions import BinaryReader
 from telethon.tl.tlobject import TLObject, TLRequest
 from telethon.tl.types import RpcError
 
+from .cost import Pipe
 from .errors import RpcFault
 
 if TYPE_CHECKING:
@@ -67,6 +68,8 @@ class SimSender:
         self._disconnected: asyncio.Future[None] | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         self._loop: asyncio.AbstractEventLoop | None = None
+        #: This connection's downstream (the cost model's per-connection bandwidth).
+        self.pipe = Pipe()
 
     # -- the MTProtoSender surface used by TelegramClient -----------------------
 
@@ -128,11 +131,17 @@ class SimSender:
 
     async def _answer(self, request: TLRequest, future: asyncio.Future[Any]) -> None:
         try:
-            if self.sim.controls.latency > 0:
-                await asyncio.sleep(self.sim.controls.latency)
+            cost = self.sim.controls.cost
+            arrived = cost.clock()
+            if cost.latency > 0:
+                await asyncio.sleep(cost.latency)
             # The server sees what went over the wire, not the client's object.
             wire = BinaryReader(bytes(request)).tgread_object()
-            result = round_trip(request, self.sim.dispatch(self, wire))
+            data = serialize_result(self.sim.dispatch(self, wire, arrived=arrived))
+            result = request.read_result(BinaryReader(data))
+            transfer = self.pipe.reserve(self.sim.controls.cost, len(data))
+            if transfer > 0:
+                await asyncio.sleep(transfer)
         except RpcFault as fault:
             error = rpc_message_to_error(RpcError(fault.code, fault.message), request)
             if not future.done():

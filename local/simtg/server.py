@@ -25,6 +25,7 @@ from telethon.tl.tlobject import TLRequest
 from .accounts import AuthRegistry
 from .actions import SimActions
 from .controls import Controls, qualified_name
+from .cost import CostModel, method_name
 from .errors import RpcFault, unauthorized
 from .handlers import REGISTRY, Ctx
 from .handlers.system import DC_IPS
@@ -52,9 +53,9 @@ def unwrap(request: TLRequest) -> TLRequest:
 class SimulatedTelegram(SimActions):
     """A fake Telegram for real ``TelegramClient``s. Share one per test."""
 
-    def __init__(self, world: World | None = None) -> None:
+    def __init__(self, world: World | None = None, *, cost: CostModel | None = None) -> None:
         self.world = world if world is not None else World.generate()
-        self.controls = Controls()
+        self.controls = Controls(cost)
         self.auth = AuthRegistry()
         self.requests: Counter[str] = Counter()
         self.request_log: deque[str] = deque(maxlen=10_000)
@@ -98,6 +99,15 @@ class SimulatedTelegram(SimActions):
     @latency.setter
     def latency(self, seconds: float) -> None:
         self.controls.latency = seconds
+
+    @property
+    def cost(self) -> CostModel:
+        """The cost model (latency, per-connection bandwidth, flood limits); settable."""
+        return self.controls.cost
+
+    @cost.setter
+    def cost(self, model: CostModel) -> None:
+        self.controls.cost = model
 
     # -- clients and sessions ---------------------------------------------------
 
@@ -180,7 +190,11 @@ class SimulatedTelegram(SimActions):
 
     # -- request processing -----------------------------------------------------
 
-    def dispatch(self, sender: SimSender, request: TLRequest) -> Any:
+    def dispatch(
+        self, sender: SimSender, request: TLRequest, *, arrived: float | None = None
+    ) -> Any:
+        """Answer one request. ``arrived``: the cost model's clock when it reached the
+        server, before the latency was awaited (flood budgets count arrivals)."""
         inner = unwrap(request)
         self.requests[type(inner).__name__] += 1
         self.request_log.append(qualified_name(inner))
@@ -198,6 +212,9 @@ class SimulatedTelegram(SimActions):
             if state is not None and state.password_user is not None:
                 raise RpcFault(401, "SESSION_PASSWORD_NEEDED")
             raise unauthorized()
+        # Telegram counts flood budgets per account; before login, per auth key.
+        account = state.user_id if state is not None and state.authorized else sender.auth_key.key
+        self.controls.meter.charge(self.controls.cost, account, method_name(inner), now=arrived)
         ctx = Ctx(self, sender, state)
         tamper = self.controls.tampering(inner)
         if tamper is not None:

@@ -15,13 +15,17 @@ _MAX_PART = 1024 * 1024
 
 
 def _check_window(req: Any) -> None:
-    """Telegram's rules for offset/limit (looser for ``precise`` requests)."""
+    """Telegram's rules for offset/limit (core.telegram.org/api/files): multiples of
+    4 KiB and a limit dividing 1 MiB; ``precise`` loosens that to multiples of 1 KiB
+    and a limit of at most 1 MiB. Either way a part stays inside one 1 MiB fragment."""
     align = 1024 if req.precise else 4096
     if req.offset < 0 or req.offset % align:
         raise RpcFault(400, "OFFSET_INVALID")
     if req.limit <= 0 or req.limit > _MAX_PART or req.limit % align:
         raise RpcFault(400, "LIMIT_INVALID")
     if not req.precise and _MAX_PART % req.limit:
+        raise RpcFault(400, "LIMIT_INVALID")
+    if req.offset // _MAX_PART != (req.offset + req.limit - 1) // _MAX_PART:
         raise RpcFault(400, "LIMIT_INVALID")
 
 

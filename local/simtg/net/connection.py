@@ -24,6 +24,7 @@ from telethon.tl import types as T
 from telethon.tl.core import GzipPacked, MessageContainer
 from telethon.tl.tlobject import TLObject, TLRequest
 
+from ..cost import Pipe
 from ..errors import RpcFault
 from ..sender import serialize_result
 from .handshake import Handshake, HandshakeError
@@ -53,6 +54,8 @@ class Connection:
         self._loop = asyncio.get_running_loop()
         self._tasks: set[asyncio.Task[None]] = set()
         self._out: asyncio.Queue[bytes | None] = asyncio.Queue()
+        #: This connection's downstream (the cost model's per-connection bandwidth).
+        self.pipe = Pipe()
 
     # -- the sender surface the sim uses -----------------------------------------------
     @property
@@ -173,11 +176,18 @@ class Connection:
         # msgs_ack and other service messages need nothing back
 
     async def _answer(self, msg_id: int, request: TLRequest) -> None:
-        if self.sim.controls.latency > 0:
-            await asyncio.sleep(self.sim.controls.latency)
+        cost = self.sim.controls.cost
+        arrived = cost.clock()
+        if cost.latency > 0:
+            await asyncio.sleep(cost.latency)
         try:
-            result = serialize_result(self.sim.dispatch(self, request))  # type: ignore[arg-type]
+            answer = self.sim.dispatch(self, request, arrived=arrived)  # type: ignore[arg-type]
+            result = serialize_result(answer)
             body = GzipPacked.gzip_if_smaller(True, result)
+            # Same size as in-process (the serialized answer), so both transports cost alike.
+            transfer = self.pipe.reserve(self.sim.controls.cost, len(result))
+            if transfer > 0:
+                await asyncio.sleep(transfer)
         except RpcFault as fault:
             body = bytes(T.RpcError(fault.code, fault.message))
         except ConnectionError:
