@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from mangum import Mangum
 from pydantic import BaseModel, Field, SecretStr
@@ -68,9 +68,15 @@ class CancelOut(BaseModel):
     response_model=QrStartOut,
     responses=error_responses(409, 429, 502, 503),
     summary="Start a QR login",
+    description="Limited per client address and per username (429 with Retry-After; "
+    "QR_START_LIMIT_* settings).",
 )
-async def start_qr(body: QrStartIn, service: AuthServiceDep) -> Any:
-    return await service.start(body.username, force=body.force)
+async def start_qr(body: QrStartIn, service: AuthServiceDep, request: Request) -> Any:
+    # The peer as the server saw it: on Lambda, Mangum's requestContext sourceIp; on the
+    # local runner, the socket's address (X-Forwarded-For only from TRUSTED_PROXIES).
+    # No address known: all such requests share one bucket rather than none.
+    address = request.client.host if request.client and request.client.host else "unknown"
+    return await service.start(body.username, force=body.force, client_address=address)
 
 
 @router.get(

@@ -10,6 +10,7 @@ from telethon.sessions import Session
 
 from tgscraper.api.deps import ContainerDep
 from tgscraper.auth.service import AuthService
+from tgscraper.auth.start_limits import StartLimiter, StartLimits
 from tgscraper.auth.store import QrStore
 
 
@@ -19,7 +20,18 @@ def get_auth_service(container: ContainerDep) -> AuthService:
         # credentials, so they keep working where none are configured.
         return container.telegram.factory(session)
 
-    return AuthService(QrStore(container.stores.qr), container.stores.sessions, factory)
+    settings = container.settings
+    limits = StartLimits(
+        per_address=settings.qr_start_limit_per_address,
+        per_username=settings.qr_start_limit_per_username,
+        window=settings.qr_start_limit_window,
+    )
+    return AuthService(
+        QrStore(container.stores.qr),
+        container.stores.sessions,
+        factory,
+        limiter=StartLimiter(container.stores.qr, limits),
+    )
 
 
 AuthServiceDep = Annotated[AuthService, Depends(get_auth_service)]

@@ -41,6 +41,7 @@ from telethon.password import compute_check
 from telethon.sessions import MemorySession
 from telethon.tl import functions, types
 
+from tgscraper.auth.start_limits import StartLimiter
 from tgscraper.auth.store import QrState, QrStore, Status, new_token
 from tgscraper.errors import (
     BadRequest,
@@ -190,14 +191,30 @@ def _flood(exc: tg_errors.FloodWaitError) -> RateLimited:
 
 
 class AuthService:
-    def __init__(self, qr: QrStore, sessions: SessionStore, factory: ClientFactory) -> None:
+    def __init__(
+        self,
+        qr: QrStore,
+        sessions: SessionStore,
+        factory: ClientFactory,
+        *,
+        limiter: StartLimiter | None = None,
+    ) -> None:
         self._qr = qr
         self._sessions = sessions
         self._factory = factory
+        self._limiter = limiter
+        """Abuse limits on starts (None: unlimited, e.g. the in-process CLI)."""
 
     # -- public operations ----------------------------------------------------------------
-    async def start(self, username: str, *, force: bool = False) -> QrStart:
+    async def start(
+        self, username: str, *, force: bool = False, client_address: str | None = None
+    ) -> QrStart:
+        """client_address: where the request came from (None: in-process, no address
+        limit). Every well-formed start counts against the limits, a 409 included (it
+        tells whether a session exists), before anything else is looked up."""
         validate_username(username)
+        if self._limiter is not None:
+            await self._limiter.admit(username, client_address)
         if not force and self._sessions.login_exists(username):
             raise Conflict(
                 f"A session for '{username}' already exists; pass \"force\": true to replace it "

@@ -1,0 +1,171 @@
+"""The QR start limiter on both adapter sets (SQLite and DynamoDB under moto): sliding
+windows per address and per username, shared through the `qr` table."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+import pytest
+
+from tgscraper.auth import start_limits
+from tgscraper.auth.start_limits import StartLimiter, StartLimits, address_key
+from tgscraper.errors import RateLimited
+from tgscraper.storage.factory import Stores
+
+T0 = 1_800_000_000
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The limiter's clock, moved by the test: clock[0] is "now"."""
+    at = [T0]
+    monkeypatch.setattr(start_limits, "_now", lambda: at[0])
+    return at
+
+
+def _limiter(stores: Stores, **limits: int) -> StartLimiter:
+    return StartLimiter(stores.qr, StartLimits(**limits))
+
+
+def _admit(limiter: StartLimiter, username: str, address: str | None) -> RateLimited | None:
+    try:
+        asyncio.run(limiter.admit(username, address))
+    except RateLimited as exc:
+        return exc
+    return None
+
+
+def test_the_address_limit_refuses_the_next_start_until_the_oldest_leaves_the_window(
+    stores: Stores, clock: list[int]
+) -> None:
+    """GIVEN 3 starts per address per 600 s, taken at T0, T0+100, T0+200
+    WHEN a 4th start comes at T0+300, then at T0+600, then at T0+601
+    THEN the first is refused with Retry-After 300 (the T0 start frees at T0+600), the
+    second with 1, the third is accepted."""
+    limiter = _limiter(stores, per_address=3, per_username=0, window=600)
+    for step in range(3):
+        clock[0] = T0 + 100 * step
+        assert _admit(limiter, f"user{step}", "198.51.100.7") is None
+
+    clock[0] = T0 + 300
+    refused = _admit(limiter, "user9", "198.51.100.7")
+    assert refused is not None and refused.retry_after == 300
+    assert "address" in refused.detail and "3 per 10 minutes" in refused.detail
+    clock[0] = T0 + 599
+    late = _admit(limiter, "user9", "198.51.100.7")
+    assert late is not None and late.retry_after == 1
+    clock[0] = T0 + 600
+    assert _admit(limiter, "user9", "198.51.100.7") is None
+    assert _admit(limiter, "user9", "198.51.100.8") is None  # another address: its own
+
+
+def test_hammering_refused_starts_does_not_extend_the_window(
+    stores: Stores, clock: list[int]
+) -> None:
+    """GIVEN an address that used its 2 starts at T0
+    WHEN it keeps trying every 10 s for the whole window
+    THEN every try is refused, and the first try after T0+window is accepted."""
+    limiter = _limiter(stores, per_address=2, per_username=0, window=600)
+    assert _admit(limiter, "alice", "198.51.100.7") is None
+    assert _admit(limiter, "alice", "198.51.100.7") is None
+    for offset in range(0, 600, 10):
+        clock[0] = T0 + offset
+        refused = _admit(limiter, "alice", "198.51.100.7")
+        assert refused is not None and refused.retry_after == 600 - offset
+    clock[0] = T0 + 600
+    assert _admit(limiter, "alice", "198.51.100.7") is None
+
+
+def test_the_username_limit_spans_addresses_and_costs_the_address_nothing(
+    stores: Stores, clock: list[int]
+) -> None:
+    """GIVEN 2 starts per username and 3 per address
+    WHEN alice is started twice from two addresses, then again from a third
+    THEN the third is refused naming alice, and that address still has all 3 starts."""
+    limiter = _limiter(stores, per_address=3, per_username=2, window=600)
+    assert _admit(limiter, "alice", "198.51.100.1") is None
+    assert _admit(limiter, "alice", "198.51.100.2") is None
+    refused = _admit(limiter, "alice", "198.51.100.3")
+    assert refused is not None and refused.retry_after == 600
+    assert "'alice'" in refused.detail
+    for name in ("bob", "carol", "dave"):
+        assert _admit(limiter, name, "198.51.100.3") is None
+    assert _admit(limiter, "erin", "198.51.100.3") is not None
+
+
+def test_a_zero_limit_is_off_and_no_address_is_not_limited_by_address(
+    stores: Stores, clock: list[int]
+) -> None:
+    """GIVEN per-address 0 (off), or a start without an address (the in-process CLI)
+    WHEN many starts come
+    THEN only the limit that is on refuses."""
+    off = _limiter(stores, per_address=0, per_username=0, window=600)
+    assert all(_admit(off, f"u{i}", "198.51.100.1") is None for i in range(30))
+    by_user = _limiter(stores, per_address=1, per_username=3, window=600)
+    assert all(_admit(by_user, "cli_user", None) is None for _ in range(3))
+    assert _admit(by_user, "cli_user", None) is not None
+
+
+@pytest.mark.parametrize(
+    ("address", "bucket"),
+    [
+        ("203.0.113.9", "203.0.113.9"),
+        ("2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"),
+        ("2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"),
+        ("::ffff:203.0.113.9", "203.0.113.9"),
+    ],
+)
+def test_ipv6_addresses_share_their_64(address: str, bucket: str) -> None:
+    assert address_key(address) == bucket
+
+
+def test_non_ip_addresses_are_hashed_into_a_safe_key() -> None:
+    key = address_key("evil#host/../" + "x" * 3000)
+    assert key.startswith("other:") and len(key) == len("other:") + 32
+    assert address_key("testclient") == address_key("testclient") != key
+
+
+def test_another_ipv6_host_of_the_same_64_is_limited_too(stores: Stores, clock: list[int]) -> None:
+    limiter = _limiter(stores, per_address=1, per_username=0, window=600)
+    assert _admit(limiter, "alice", "2001:db8:1:2::1") is None
+    assert _admit(limiter, "bob", "2001:db8:1:2::99") is not None
+    assert _admit(limiter, "bob", "2001:db8:1:3::1") is None
+
+
+def test_concurrent_starts_cannot_both_take_the_last_slot(stores: Stores, clock: list[int]) -> None:
+    """GIVEN 5 starts per address, taken by 8 threads racing through separate limiters
+    (as separate processes would) WHEN they all start at once THEN exactly 5 pass."""
+    limiter_of = [_limiter(stores, per_address=5, per_username=0, window=600) for _ in range(8)]
+    barrier = threading.Barrier(8)
+    outcomes: list[bool] = []
+
+    def one(limiter: StartLimiter, name: str) -> None:
+        loop = asyncio.new_event_loop()
+        barrier.wait()
+        try:
+            loop.run_until_complete(limiter.admit(name, "198.51.100.50"))
+            outcomes.append(True)
+        except RateLimited:
+            outcomes.append(False)
+        finally:
+            loop.close()
+
+    threads = [
+        threading.Thread(target=one, args=(lim, f"user{i}")) for i, lim in enumerate(limiter_of)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert len(outcomes) == 8 and outcomes.count(True) == 5
+
+
+def test_the_counter_expires_with_its_window(stores: Stores) -> None:
+    """The stored item carries a TTL one window after its newest start (DynamoDB TTL and
+    the embedded sweep remove it), and does not collide with QR flow keys."""
+    limiter = _limiter(stores, per_address=3, per_username=3, window=600)
+    asyncio.run(limiter.admit("alice", "198.51.100.7"))
+    item = stores.qr.get("qrlimit#addr#198.51.100.7", "window")
+    assert item is not None and item["expires_at"] == max(item["starts"]) + 600
+    assert stores.qr.get("qrlimit#user#alice", "window") is not None
