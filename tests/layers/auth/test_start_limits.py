@@ -10,6 +10,7 @@ import pytest
 
 from tgscraper.auth import start_limits
 from tgscraper.auth.start_limits import StartLimiter, StartLimits, address_key
+from tgscraper.config import Settings
 from tgscraper.errors import RateLimited
 from tgscraper.storage.factory import Stores
 
@@ -169,3 +170,30 @@ def test_the_counter_expires_with_its_window(stores: Stores) -> None:
     item = stores.qr.get("qrlimit#addr#198.51.100.7", "window")
     assert item is not None and item["expires_at"] == max(item["starts"]) + 600
     assert stores.qr.get("qrlimit#user#alice", "window") is not None
+
+
+def test_the_limits_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """GIVEN the QR_START_LIMIT_* and TRUSTED_PROXIES variables THEN Settings carries them;
+    unset they are 10, 5, 600 and none; a negative or non-number value is refused."""
+    for name in ("QR_START_LIMIT_PER_ADDRESS", "QR_START_LIMIT_PER_USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("QR_START_LIMIT_WINDOW", raising=False)
+    monkeypatch.delenv("TRUSTED_PROXIES", raising=False)
+    default = Settings.from_env()
+    assert (
+        default.qr_start_limit_per_address,
+        default.qr_start_limit_per_username,
+        default.qr_start_limit_window,
+        default.trusted_proxies,
+    ) == (10, 5, 600, None)
+    monkeypatch.setenv("QR_START_LIMIT_PER_ADDRESS", "0")
+    monkeypatch.setenv("QR_START_LIMIT_PER_USERNAME", "3")
+    monkeypatch.setenv("QR_START_LIMIT_WINDOW", "60")
+    monkeypatch.setenv("TRUSTED_PROXIES", "127.0.0.1, ::1")
+    custom = Settings.from_env()
+    assert custom.qr_start_limit_per_address == 0 and custom.qr_start_limit_per_username == 3
+    assert custom.qr_start_limit_window == 60 and custom.trusted_proxies == "127.0.0.1, ::1"
+    for bad in ("-1", "ten", "1.5"):
+        monkeypatch.setenv("QR_START_LIMIT_PER_USERNAME", bad)
+        with pytest.raises(ValueError, match="QR_START_LIMIT_PER_USERNAME"):
+            Settings.from_env()
