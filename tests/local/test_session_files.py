@@ -31,8 +31,8 @@ FOLDERS = f"{API}/folders"
 
 def test_forced_relogins_never_fail_concurrent_requests(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    # 20 forced re-logins of one username: more than the default per-username limit.
-    no_limit = {"QR_START_LIMIT_PER_USERNAME": "0"}
+    # 21 logins of one username from one address: beyond both default QR start limits.
+    no_limit = {"QR_START_LIMIT_PER_ADDRESS": "0", "QR_START_LIMIT_PER_USERNAME": "0"}
     with running_server(data, env=no_limit) as server, server.http() as http:
         demo_login(http, "racer")
         assert http.get(FOLDERS, headers=headers("racer")).status_code == 200
