@@ -15,7 +15,7 @@ from mangum import Mangum
 from pydantic import BaseModel, Field, SecretStr
 
 from tgscraper.api.app_factory import create_app
-from tgscraper.api.openapi import error_responses
+from tgscraper.api.openapi import ErrorBody, error_responses
 from tgscraper.auth.deps import AuthServiceDep
 from tgscraper.auth.page import LOGIN_PAGE_HEADERS, login_page_html
 from tgscraper.auth.qr_image import qr_svg
@@ -66,10 +66,16 @@ class CancelOut(BaseModel):
 @router.post(
     "/api/v3/auth/qr",
     response_model=QrStartOut,
-    responses=error_responses(409, 429, 502, 503),
+    responses={
+        **error_responses(409, 429, 502, 503),
+        429: {
+            "model": ErrorBody,
+            "description": "Too many QR login starts from this client address or for this "
+            "username (QR_START_LIMIT_* settings), or a Telegram flood wait: retry after "
+            "`Retry-After` seconds",
+        },
+    },
     summary="Start a QR login",
-    description="Limited per client address and per username (429 with Retry-After; "
-    "QR_START_LIMIT_* settings).",
 )
 async def start_qr(body: QrStartIn, service: AuthServiceDep, request: Request) -> Any:
     # The peer as the server saw it: on Lambda, Mangum's requestContext sourceIp; on the

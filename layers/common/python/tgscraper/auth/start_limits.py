@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -31,6 +32,8 @@ from typing import Any
 from tgscraper.errors import RateLimited
 from tgscraper.storage.calls import storage_call
 from tgscraper.storage.ports import ConditionFailed, ItemTable
+
+log = logging.getLogger("tgscraper.auth")
 
 PK_PREFIX = "qrlimit#"
 WINDOW_SK = "window"
@@ -89,9 +92,11 @@ class StartLimiter:
         at = _now()
         address_pk = None
         if address is not None and limits.per_address > 0:
-            address_pk = f"{PK_PREFIX}addr#{address_key(address)}"
+            bucket = address_key(address)
+            address_pk = f"{PK_PREFIX}addr#{bucket}"
             wait = self._take(address_pk, limits.per_address, at)
             if wait is not None:
+                log.info("QR login start refused: address %s over its limit", bucket)
                 # Tell the longer of the two waits when the username is full too.
                 user_wait = self._wait(f"{PK_PREFIX}user#{username}", limits.per_username, at)
                 raise RateLimited(
@@ -102,6 +107,7 @@ class StartLimiter:
         if limits.per_username > 0:
             wait = self._take(f"{PK_PREFIX}user#{username}", limits.per_username, at)
             if wait is not None:
+                log.info("QR login start refused: username %s over its limit", username)
                 if address_pk is not None:
                     self._give_back(address_pk, at)
                 raise RateLimited(
