@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
+from typing import Any, cast
 
 import pytest
 
@@ -13,6 +15,7 @@ from tgscraper.auth.start_limits import StartLimiter, StartLimits, address_key
 from tgscraper.config import Settings
 from tgscraper.errors import RateLimited
 from tgscraper.storage.factory import Stores
+from tgscraper.storage.ports import ItemTable
 
 T0 = 1_800_000_000
 
@@ -197,3 +200,56 @@ def test_the_limits_are_read_from_the_environment(monkeypatch: pytest.MonkeyPatc
         monkeypatch.setenv("QR_START_LIMIT_PER_USERNAME", bad)
         with pytest.raises(ValueError, match="QR_START_LIMIT_PER_USERNAME"):
             Settings.from_env()
+
+
+class _RacingTable:
+    """The qr table, except that right after a start reads the username's counter, other
+    starts fill that username's window (as another process winning the race would)."""
+
+    def __init__(self, real: ItemTable, pk: str, race: Callable[[], None]) -> None:
+        self._real, self._pk, self._race = real, pk, race
+
+    def get(self, pk: str, sk: str) -> Any:
+        item = self._real.get(pk, sk)
+        if pk == self._pk and self._race is not None:
+            race, self._race = self._race, None  # type: ignore[assignment]
+            race()
+        return item
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._real, name)
+
+
+def test_a_start_that_loses_the_race_for_the_username_gives_the_address_slot_back(
+    stores: Stores, clock: list[int]
+) -> None:
+    """GIVEN 2 starts per address and 1 per username, and a start for alice that saw her
+    slot free WHEN another start takes that slot before it writes THEN it is refused
+    naming alice, and its address still has both of its starts."""
+    limits = StartLimits(per_address=2, per_username=1, window=600)
+    rival = StartLimiter(stores.qr, limits)
+
+    def rival_start() -> None:  # in a thread: as another process, outside our event loop
+        thread = threading.Thread(target=_admit, args=(rival, "alice", "198.51.100.99"))
+        thread.start()
+        thread.join(timeout=30)
+
+    table = _RacingTable(stores.qr, "qrlimit#user#alice", rival_start)
+    racing = StartLimiter(cast(ItemTable, table), limits)
+    refused = _admit(racing, "alice", "198.51.100.1")
+    assert refused is not None and "'alice'" in refused.detail and refused.retry_after == 600
+    plain = StartLimiter(stores.qr, limits)
+    assert _admit(plain, "bob", "198.51.100.1") is None
+    assert _admit(plain, "carol", "198.51.100.1") is None
+    assert _admit(plain, "dave", "198.51.100.1") is not None
+
+
+def test_a_refused_start_writes_nothing(stores: Stores, clock: list[int]) -> None:
+    """GIVEN alice used her 1 start WHEN she is started again from a fresh address
+    THEN the refusal leaves both counters exactly as they were (no address slot used)."""
+    limiter = _limiter(stores, per_address=5, per_username=1, window=600)
+    assert _admit(limiter, "alice", "198.51.100.1") is None
+    before = stores.qr.get("qrlimit#user#alice", "window")
+    assert _admit(limiter, "alice", "198.51.100.2") is not None
+    assert stores.qr.get("qrlimit#user#alice", "window") == before
+    assert stores.qr.get("qrlimit#addr#198.51.100.2", "window") is None

@@ -11,8 +11,9 @@ by itself (DynamoDB TTL; the embedded sweep purges it).
   keeps hammering is free again one window after its last *accepted* start.
 - Every write is conditional (if_absent / expect version): two starts racing for the
   last slot cannot both take it; the loser reads again and is refused.
-- A start must pass both limits. The address slot is taken first; if the username then
-  refuses, that slot is given back, so a refused start costs the address nothing.
+- A start must pass both limits. Both counters are read first, so a refused start
+  writes nothing; a start that loses a race for the username's last slot gives back
+  the address slot it already took.
 - IPv6 clients are limited per /64 (one host usually owns a whole /64), IPv4 per
   address; an IPv4-mapped IPv6 address counts as its IPv4 one.
 
@@ -27,7 +28,7 @@ import ipaddress
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from tgscraper.errors import RateLimited
 from tgscraper.storage.calls import storage_call
@@ -44,6 +45,15 @@ _ATTEMPTS = 8
 def _now() -> int:
     """The limiter's clock (tests move it to let a window pass)."""
     return int(time.time())
+
+
+@dataclass(frozen=True)
+class _Bucket:
+    pk: str
+    limit: int
+    whose: str
+    """How the refusal names it: "from your address", "for 'alice'"."""
+    logged: str
 
 
 @dataclass(frozen=True)
@@ -88,33 +98,49 @@ class StartLimiter:
         await storage_call(self._table, self._admit, username, address)
 
     def _admit(self, username: str, address: str | None) -> None:
-        limits = self._limits
         at = _now()
-        address_pk = None
+        buckets = self._buckets(username, address)
+        # Read every counter first: a refused start (a client hammering) writes nothing.
+        items = {b.pk: self._table.get(b.pk, WINDOW_SK) for b in buckets}
+        waits = [(b, self._wait_for(self._recent(items[b.pk], at), b.limit, at)) for b in buckets]
+        full = [(b, wait) for b, wait in waits if wait is not None]
+        if full:
+            self._refuse(full[0][0], max(wait for _, wait in full))
+        taken: list[_Bucket] = []
+        for bucket in buckets:
+            wait = self._take(bucket, at, items[bucket.pk])
+            if wait is not None:  # another start took the last slot meanwhile
+                for earlier in taken:
+                    self._give_back(earlier.pk, at)
+                self._refuse(bucket, wait)
+            taken.append(bucket)
+
+    def _buckets(self, username: str, address: str | None) -> list[_Bucket]:
+        limits = self._limits
+        buckets = []
         if address is not None and limits.per_address > 0:
-            bucket = address_key(address)
-            address_pk = f"{PK_PREFIX}addr#{bucket}"
-            wait = self._take(address_pk, limits.per_address, at)
-            if wait is not None:
-                log.info("QR login start refused: address %s over its limit", bucket)
-                # Tell the longer of the two waits when the username is full too.
-                user_wait = self._wait(f"{PK_PREFIX}user#{username}", limits.per_username, at)
-                raise RateLimited(
-                    f"Too many QR login starts from your address ({limits.per_address} per "
-                    f"{_describe_window(limits.window)}); retry in {wait} s",
-                    max(wait, user_wait or 0),
-                )
+            name = address_key(address)
+            buckets.append(
+                _Bucket(f"{PK_PREFIX}addr#{name}", limits.per_address, "from your address", name)
+            )
         if limits.per_username > 0:
-            wait = self._take(f"{PK_PREFIX}user#{username}", limits.per_username, at)
-            if wait is not None:
-                log.info("QR login start refused: username %s over its limit", username)
-                if address_pk is not None:
-                    self._give_back(address_pk, at)
-                raise RateLimited(
-                    f"Too many QR login starts for '{username}' ({limits.per_username} per "
-                    f"{_describe_window(limits.window)}); retry in {wait} s",
-                    wait,
+            buckets.append(
+                _Bucket(
+                    f"{PK_PREFIX}user#{username}",
+                    limits.per_username,
+                    f"for '{username}'",
+                    f"username {username}",
                 )
+            )
+        return buckets
+
+    def _refuse(self, bucket: _Bucket, wait: int) -> NoReturn:
+        log.info("QR login start refused: %s over its limit", bucket.logged)
+        raise RateLimited(
+            f"Too many QR login starts {bucket.whose} ({bucket.limit} per "
+            f"{_describe_window(self._limits.window)}); retry in {wait} s",
+            wait,
+        )
 
     # -- one key ---------------------------------------------------------------------------
     def _recent(self, item: dict[str, Any] | None, at: int) -> list[int]:
@@ -132,21 +158,18 @@ class StartLimiter:
         # The slot of the (len - limit + 1)-th oldest start frees first.
         return max(1, starts[len(starts) - limit] + self._limits.window - at)
 
-    def _wait(self, pk: str, limit: int, at: int) -> int | None:
-        if limit <= 0:
-            return None
-        return self._wait_for(self._recent(self._table.get(pk, WINDOW_SK), at), limit, at)
-
-    def _take(self, pk: str, limit: int, at: int) -> int | None:
-        """Take a slot (None) or tell how long until one frees (nothing written)."""
-        for _ in range(_ATTEMPTS):
-            item = self._table.get(pk, WINDOW_SK)
+    def _take(self, bucket: _Bucket, at: int, item: dict[str, Any] | None) -> int | None:
+        """Take a slot (None) or tell how long until one frees (nothing written).
+        `item`: the counter as just read (read again after a lost compare-and-set)."""
+        for attempt in range(_ATTEMPTS):
+            if attempt:
+                item = self._table.get(bucket.pk, WINDOW_SK)
             starts = self._recent(item, at)
-            wait = self._wait_for(starts, limit, at)
+            wait = self._wait_for(starts, bucket.limit, at)
             if wait is not None:
                 return wait
             try:
-                self._write(pk, item, [*starts, at])
+                self._write(bucket.pk, item, [*starts, at])
             except ConditionFailed:
                 continue  # another start changed it meanwhile: look again
             return None
