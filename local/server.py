@@ -16,6 +16,8 @@ client that reads nothing). Here (values in the README's configuration table):
 - `SHUTDOWN_GRACE_SECONDS`: on SIGTERM/SIGINT open SSE streams end at their next frame
   (`event: error`, status 503); whatever is still running after the grace period is
   cancelled, so the process always exits within it.
+- `TRUSTED_PROXIES`: only these peers' X-Forwarded-For names the client; unset, the
+  header is ignored (uvicorn's default believes any loopback peer).
 Request bodies are capped in every app (tgscraper.api.guards, `MAX_BODY_BYTES`).
 """
 
@@ -153,6 +155,11 @@ def build_config(
         timeout_keep_alive=settings.http_keep_alive_timeout,
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         h11_max_incomplete_event_size=_MAX_HEAD_BYTES,
+        # X-Forwarded-For rewrites the client address only when sent by a configured
+        # proxy (uvicorn's own default trusts any loopback peer): the QR start limits
+        # key on that address, and a spoofed header must not pick a fresh bucket.
+        proxy_headers=settings.trusted_proxies is not None,
+        forwarded_allow_ips=settings.trusted_proxies or "",
         **kwargs,
     )
 

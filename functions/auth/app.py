@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from mangum import Mangum
 from pydantic import BaseModel, Field, SecretStr
@@ -19,7 +19,7 @@ from tgscraper.accounts.store import AccountStore
 from tgscraper.accounts.tokens import TokenService
 from tgscraper.api.app_factory import create_app
 from tgscraper.api.deps import ContainerDep, IdentityDep, UsernameDep
-from tgscraper.api.openapi import error_responses
+from tgscraper.api.openapi import ErrorBody, error_responses
 from tgscraper.auth.deps import AuthServiceDep, RequesterDep
 from tgscraper.auth.page import LOGIN_PAGE_HEADERS, login_page_html
 from tgscraper.auth.qr_image import qr_svg
@@ -76,11 +76,27 @@ class CancelOut(BaseModel):
 @router.post(
     "/api/v3/auth/qr",
     response_model=QrStartOut,
-    responses=error_responses(401, 403, 409, 429, 502, 503),
+    responses={
+        **error_responses(401, 403, 409, 429, 502, 503),
+        429: {
+            "model": ErrorBody,
+            "description": "Too many QR login starts from this client address or for this "
+            "username (QR_START_LIMIT_* settings), or a Telegram flood wait: retry after "
+            "`Retry-After` seconds",
+        },
+    },
     summary="Start a QR login",
 )
-async def start_qr(body: QrStartIn, service: AuthServiceDep, requester: RequesterDep) -> Any:
-    return await service.start(body.username, force=body.force, requester=requester)
+async def start_qr(
+    body: QrStartIn, service: AuthServiceDep, requester: RequesterDep, request: Request
+) -> Any:
+    # The peer as the server saw it: on Lambda, Mangum's requestContext sourceIp; on the
+    # local runner, the socket's address (X-Forwarded-For only from TRUSTED_PROXIES).
+    # No address known: all such requests share one bucket rather than none.
+    address = request.client.host if request.client and request.client.host else "unknown"
+    return await service.start(
+        body.username, force=body.force, requester=requester, client_address=address
+    )
 
 
 @router.get(

@@ -50,7 +50,13 @@ CHECKS = [
 @pytest.fixture(scope="module")
 def targets(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
     """The rig (embedded, as `make run` serves demo mode) and real ids to steer at."""
-    rig = new_rig(Settings(data_dir=tmp_path_factory.mktemp("fuzz") / "data"))
+    # QR start limits off: every steered case starts a login of its own (hundreds).
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("fuzz") / "data",
+        qr_start_limit_per_address=0,
+        qr_start_limit_per_username=0,
+    )
+    rig = new_rig(settings)
     peer, message = media_message(rig.world, "document", max_size=256 * 1024)
     entry = index_media(rig.raw, ALICE, peer, message)
     app = rig.app()

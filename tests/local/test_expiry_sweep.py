@@ -6,13 +6,22 @@ by editing their stored deadline, as if five minutes had passed.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
+from local import sweep as sweep_module
+from local.sweep import Sweeper
 from tests.support.server_process import API, demo_login, running_server
+from tgscraper.auth.start_limits import StartLimiter, StartLimits
+from tgscraper.config import Settings
 from tgscraper.storage import codec
+from tgscraper.storage.factory import build_embedded_stores
+from tgscraper.storage.sqlite_table import SqliteItemTable
 
 FLOWS = 100
 
@@ -57,7 +66,9 @@ def _wait_for(condition, what: str, timeout: float = 20.0) -> None:  # type: ign
 
 def test_abandoned_flows_lose_their_keys_at_the_deadline_and_vanish_later(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    with running_server(data, env={"SWEEP_INTERVAL": "1"}) as server, server.http() as http:
+    # FLOWS starts from one address: more than the default per-address limit.
+    env = {"SWEEP_INTERVAL": "1", "QR_START_LIMIT_PER_ADDRESS": "0"}
+    with running_server(data, env=env) as server, server.http() as http:
         tokens = []
         for i in range(FLOWS):
             started = http.post(f"{API}/auth/qr", json={"username": f"nobody{i}"})
@@ -108,3 +119,34 @@ def test_no_token_or_key_in_any_log_line(tmp_path: Path) -> None:
     assert key and key in session
     for form in (key.hex(), base64.b64encode(key).decode()[:40], repr(key)[:40]):
         assert form not in log
+
+
+def test_the_sweep_deletes_idle_qr_start_counters(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN the start counters of one QR login (per address and per username)
+    WHEN the embedded sweep runs once their window has passed
+    THEN both items are gone from the qr table (and not before)."""
+    settings = Settings(data_dir=tmp_path / "data")
+    stores = build_embedded_stores(settings)
+    limiter = StartLimiter(stores.qr, StartLimits(per_address=3, per_username=3, window=600))
+    asyncio.run(limiter.admit("alice", "198.51.100.7"))
+    sweeper = Sweeper(stores, settings.data_dir, settings.sweep_interval)
+
+    qr = stores.qr
+    assert isinstance(qr, SqliteItemTable)
+
+    def counters() -> list[str]:
+        return [item["pk"] for item in qr.scan(pk_prefix="qrlimit#", sk="window")]
+
+    sweeper.sweep()
+    assert sorted(counters()) == ["qrlimit#addr#198.51.100.7", "qrlimit#user#alice"]
+    later = int(time.time()) + 601
+    monkeypatch.setattr(sweep_module, "now", lambda: later)
+    sweeper.sweep()
+    conn = sqlite3.connect(settings.data_dir / "store.sqlite3", timeout=30)
+    try:
+        left = conn.execute("SELECT count(*) FROM qr WHERE pk LIKE 'qrlimit#%'").fetchone()[0]
+    finally:
+        conn.close()
+    assert left == 0

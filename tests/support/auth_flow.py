@@ -145,6 +145,8 @@ class LambdaDriver(Driver):
     def __init__(self, settings: Settings, sim: SimulatedTelegram) -> None:
         self._settings = settings
         self._sim = sim
+        self.source_ip: str | None = None
+        """Replaces the samples' requestContext.http.sourceIp when set."""
 
     def send(self, method: str, path: str, body: Any = None) -> Reply:
         from functions.auth import app as auth_module
@@ -154,6 +156,8 @@ class LambdaDriver(Driver):
         event = load_event(_ROUTE_EVENTS[(method, template)])
         if token is not None:
             _retarget(event, token)
+        if self.source_ip is not None:
+            event["requestContext"]["http"]["sourceIp"] = self.source_ip
         if body is not None:
             event["body"] = json.dumps(body)
             event["isBase64Encoded"] = False

@@ -29,6 +29,16 @@ def _seconds(value: str, default: float) -> float:
     return seconds
 
 
+def _count(name: str, default: int) -> int:
+    """A non-negative whole number, or the default when unset."""
+    value = _env(name)
+    if not value:
+        return default
+    if not value.isdigit():
+        raise ValueError(f"{name} must be a whole number >= 0, not {value!r}")
+    return int(value)
+
+
 def _auth_mode(value: str) -> AuthMode:
     mode = value.lower() or "header"
     if mode not in ("header", "token"):
@@ -79,6 +89,15 @@ class Settings:
     http_keep_alive_timeout: int = 5
     http_max_connections: int = 256
     shutdown_grace_seconds: int = 5
+    # Abuse limits on QR login starts (docs/http-hardening.md#qr-login-start-limits):
+    # accepted starts per client address (IPv6: per /64) and per username within a
+    # sliding window of seconds; 0 turns a limit off.
+    qr_start_limit_per_address: int = 10
+    qr_start_limit_per_username: int = 5
+    qr_start_limit_window: int = 600
+    trusted_proxies: str | None = None
+    """Local runner: comma-separated proxy addresses whose X-Forwarded-For names the
+    client (uvicorn's forwarded_allow_ips); unset: the header is ignored (spoofable)."""
 
     @property
     def demo_mode(self) -> bool:
@@ -134,6 +153,14 @@ class Settings:
             shutdown_grace_seconds=int(
                 _env("SHUTDOWN_GRACE_SECONDS") or cls.shutdown_grace_seconds
             ),
+            qr_start_limit_per_address=_count(
+                "QR_START_LIMIT_PER_ADDRESS", cls.qr_start_limit_per_address
+            ),
+            qr_start_limit_per_username=_count(
+                "QR_START_LIMIT_PER_USERNAME", cls.qr_start_limit_per_username
+            ),
+            qr_start_limit_window=_count("QR_START_LIMIT_WINDOW", cls.qr_start_limit_window),
+            trusted_proxies=_env("TRUSTED_PROXIES") or None,
         )
 
 

@@ -40,7 +40,8 @@ class Conflict(ServiceError):
 
 
 class RateLimited(ServiceError):
-    """Telegram asked us to wait (FLOOD_WAIT); `retry_after` is in seconds."""
+    """Telegram asked us to wait (FLOOD_WAIT), or an abuse limit of ours refused (QR
+    login starts); `retry_after` is in seconds."""
 
     status_code = 429
 

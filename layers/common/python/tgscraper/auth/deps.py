@@ -13,6 +13,7 @@ from tgscraper.accounts.store import AccountStore
 from tgscraper.api.deps import CallerDep, ContainerDep
 from tgscraper.auth.binding import AccountGuard, Requester
 from tgscraper.auth.service import AuthService
+from tgscraper.auth.start_limits import StartLimiter, StartLimits
 from tgscraper.auth.store import QrStore
 from tgscraper.container import Container
 
@@ -36,11 +37,18 @@ def get_auth_service(container: ContainerDep) -> AuthService:
         # credentials, so they keep working where none are configured.
         return container.telegram.factory(session)
 
+    settings = container.settings
+    limits = StartLimits(
+        per_address=settings.qr_start_limit_per_address,
+        per_username=settings.qr_start_limit_per_username,
+        window=settings.qr_start_limit_window,
+    )
     return AuthService(
         QrStore(container.stores.qr),
         container.stores.sessions,
         factory,
         account_guard(container),
+        limiter=StartLimiter(container.stores.qr, limits),
     )
 
 

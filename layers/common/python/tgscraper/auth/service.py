@@ -47,6 +47,7 @@ from tgscraper.auth.login_keys import (
     save_login,
     session_of,
 )
+from tgscraper.auth.start_limits import StartLimiter
 from tgscraper.auth.status import FLOW_SECONDS, QrStart, QrStatus, message_of, status_of
 from tgscraper.auth.store import QrState, QrStore, new_token
 from tgscraper.errors import (
@@ -94,22 +95,36 @@ class AuthService:
         sessions: SessionStore,
         factory: ClientFactory,
         guard: AccountGuard | None = None,
+        *,
+        limiter: StartLimiter | None = None,
     ) -> None:
         """`guard`: account bindings and tokens (tgscraper.auth.binding); None only in
-        tests of the flow itself (no binding checks, no tokens)."""
+        tests of the flow itself (no binding checks, no tokens). `limiter`: abuse limits
+        on starts (None: unlimited, e.g. the in-process CLI)."""
         self._qr = qr
         self._sessions = sessions
         self._factory = factory
         self._guard = guard
+        self._limiter = limiter
         self._handed_out: dict[str, str] = {}
         """flow token -> the access token of a login this request completed (one service
         per request, so it reaches exactly the answer of that request)."""
 
     # -- public operations ----------------------------------------------------------------
     async def start(
-        self, username: str, *, force: bool = False, requester: Requester | None = None
+        self,
+        username: str,
+        *,
+        force: bool = False,
+        requester: Requester | None = None,
+        client_address: str | None = None,
     ) -> QrStart:
+        """client_address: where the request came from (None: in-process, no address
+        limit). Every well-formed start counts against the limits, a 403 or 409 included
+        (a 409 tells whether a session exists), before anything else is looked up."""
         validate_username(username)
+        if self._limiter is not None:
+            await self._limiter.admit(username, client_address)
         rebind = True
         if self._guard is not None:
             who = requester or Requester()
