@@ -24,6 +24,7 @@ TABLE_SETTINGS = {
     "QrTable": "qr_table",
     "MessagesTable": "messages_table",
     "MediaTable": "media_table",
+    "AccountsTable": "accounts_table",
 }
 
 
@@ -57,6 +58,7 @@ def aws_test_settings(tmp_path: Path | None = None) -> Settings:
         qr_table="test-qr",
         messages_table="test-messages",
         media_table="test-media",
+        accounts_table="test-accounts",
         media_bucket="test-media-bucket",
     )
 

@@ -169,6 +169,40 @@ class SqliteItemTable(ItemTable):
             with self._transaction() as conn:
                 conn.executemany(f"DELETE FROM {self._name} WHERE pk=? AND sk=?", keys)
 
+    def scan_keys(
+        self, *pk_prefixes: str, where: Mapping[str, str | int] | None = None
+    ) -> Iterator[tuple[str, str]]:
+        conditions, values = [], []
+        for name, value in (where or {}).items():
+            if not _NAME_RE.fullmatch(name):
+                raise ValueError(f"invalid attribute name {name!r}")
+            conditions.append(f" AND json_extract(data, '$.{name}') = ?")
+            values.append(value)
+        for prefix in pk_prefixes or ("",):
+            yield from self._scan_range(prefix, "".join(conditions), values)
+
+    def _scan_range(
+        self, prefix: str, conditions: str, values: list[Any]
+    ) -> Iterator[tuple[str, str]]:
+        # [prefix, prefix with its last character incremented) is exactly the pks that
+        # start with prefix (binary collation: UTF-8 order is code point order), read
+        # off the primary key. Keyset pages: the caller may delete between them.
+        bounds = " AND pk >= ? AND pk < ?" if prefix else ""
+        args: list[Any] = [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)] if prefix else []
+        after: tuple[str, str] | None = None
+        while True:
+            sql = f"SELECT pk, sk FROM {self._name} WHERE 1{bounds}{conditions}"
+            page_args = [*args, *values]
+            if after is not None:
+                sql += " AND (pk, sk) > (?, ?)"
+                page_args += after
+            rows = self._conn().execute(f"{sql} ORDER BY pk, sk LIMIT {_PAGE}", page_args)
+            keys = [(str(pk), str(sk)) for pk, sk in rows.fetchall()]
+            yield from keys
+            if len(keys) < _PAGE:
+                return
+            after = keys[-1]
+
     # -- maintenance (the embedded sweep; not part of the ItemTable port) ---------------
     @property
     def database(self) -> SqliteDatabase:
