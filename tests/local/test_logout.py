@@ -4,6 +4,7 @@ demo mode: the simulated Telegram behind the real Telethon client."""
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 import pytest
@@ -208,3 +209,26 @@ def test_logout_needs_a_valid_username(embedded_settings: Settings, sim: Simulat
     assert client.delete(SESSION, headers=_headers("../x")).status_code == 401
     bad = client.delete(SESSION, params={"keep_data": "maybe"}, headers=_headers("alice"))
     assert bad.status_code == 400 and "keep_data" in bad.json()["detail"]
+
+
+def test_a_telegram_that_never_answers_costs_the_budget_not_the_logout(
+    embedded_settings: Settings, sim: SimulatedTelegram, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GIVEN a logged-in user and a Telegram slower than logout's budget for it
+    WHEN the user logs out THEN the answer comes once the budget is spent, the session
+    is deleted and the answer says Telegram did not answer in time."""
+    from tgscraper.auth import logout
+
+    client = _client(embedded_settings, sim)
+    _login(client, "alice")
+    monkeypatch.setattr(logout, "TELEGRAM_SECONDS", 0.3)
+    sim.latency = 5.0
+
+    started = time.monotonic()
+    out = client.delete(SESSION, headers=_headers("alice"))
+
+    assert time.monotonic() - started < 3
+    assert out.status_code == 200, out.text
+    assert out.json()["telegram_logged_out"] is False
+    assert "did not answer in time" in out.json()["message"]
+    assert _stores_of(embedded_settings).sessions.load("alice") is None
