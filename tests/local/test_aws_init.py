@@ -34,6 +34,7 @@ def _settings() -> Settings:
         qr_table="i-qr",
         messages_table="i-messages",
         media_table="i-media",
+        accounts_table="i-accounts",
         media_bucket="i-media-bucket",
     )
 
@@ -56,7 +57,7 @@ def test_every_table_is_created_as_the_template_declares(aws: None) -> None:
     report = aws_init.run(settings)
     assert not report.problems
     client = boto3.client("dynamodb", region_name=REGION)
-    assert len(TABLES) == 5
+    assert len(TABLES) == 6
     for logical, res in TABLES.items():
         props, name = res["Properties"], _name(logical, settings)
         desc = client.describe_table(TableName=name)["Table"]
@@ -130,11 +131,11 @@ def test_a_template_parameter_turns_on_the_conditional_expiry_rule(aws: None) ->
 def test_a_second_run_creates_nothing_and_says_what_exists(aws: None) -> None:
     settings = _settings()
     first = aws_init.run(settings)
-    assert sum(line.startswith("created ") for line in first.lines) == 6
+    assert sum(line.startswith("created ") for line in first.lines) == 7
     second = aws_init.run(settings)
     assert not second.problems
     assert not any(line.startswith("created ") for line in second.lines)
-    assert sum(line.startswith("exists: ") for line in second.lines) == 6
+    assert sum(line.startswith("exists: ") for line in second.lines) == 7
 
 
 def test_an_existing_table_with_other_keys_is_reported_not_changed(aws: None) -> None:
