@@ -112,3 +112,16 @@ def test_wiped_messages_leave_the_full_text_index(stores: Stores) -> None:
         assert conn.execute(f"SELECT count(*) FROM {t}_text_content").fetchone() == (0,)
         rows = conn.execute(f"SELECT * FROM {t}_text WHERE {t}_text MATCH 'zanzibar'").fetchall()
         assert rows == []
+
+
+def test_a_wipe_from_inside_a_login_can_spare_the_login_flows(stores: Stores) -> None:
+    """GIVEN alice's cached data and her login flow WHEN her data is wiped with
+    qr_flows=False (a re-login under another Telegram account does this from its own
+    flow) THEN the cache is gone and the flow's state is still there."""
+    _fill(stores, "alice", "secret")
+
+    report = wipe_account_data(stores, "alice", qr_flows=False)
+
+    assert report.qr == 0 and report.messages == 6
+    assert [key for key in stores.qr.scan_keys() if key[1] == "state"] != []
+    assert list(stores.messages.scan_keys("msg#alice#")) == []

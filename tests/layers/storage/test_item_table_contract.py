@@ -224,3 +224,12 @@ def test_scan_keys_pages_through_many_items_while_the_caller_deletes(table: Item
         table.delete(*key)
     assert len(seen) == len(set(seen)) == 1_234
     assert list(table.scan_keys("msg#bob#")) == []
+
+
+def test_scan_keys_prefixes_ending_in_any_character(table: ItemTable) -> None:
+    """GIVEN pks ending in characters whose successor is special (a surrogate, the last
+    code point) WHEN scanned by those prefixes THEN exactly the matching pks."""
+    for pk in ("a\ud7ffz", "a\ue000", "b\U0010ffffq", "c"):
+        table.put({"pk": pk, "sk": "s"})
+    assert list(table.scan_keys("a\ud7ff")) == [("a\ud7ffz", "s")]
+    assert list(table.scan_keys("b\U0010ffff")) == [("b\U0010ffffq", "s")]

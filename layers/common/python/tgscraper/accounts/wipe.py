@@ -54,10 +54,15 @@ class WipeReport:
     """Login flows."""
 
 
-def wipe_account_data(stores: Stores, username: str) -> WipeReport:
+def wipe_account_data(stores: Stores, username: str, *, qr_flows: bool = True) -> WipeReport:
     """Delete every cached item and blob of `username`; idempotent (a second wipe
     deletes nothing). Raises StorageError when a backend fails midway: running it again
-    finishes the job."""
+    finishes the job. Synchronous (many storage calls): from async code, run it in a
+    worker thread.
+
+    qr_flows=False leaves the username's login flows alone: a login that has just
+    succeeded under another Telegram account wipes the old account's data from inside
+    its own flow, whose status must stay readable ("success")."""
     username = validate_username(username)
     messages = _delete_all(stores.messages, _message_keys(stores.messages, username))
     media_ids = [pk for pk, sk in stores.media.scan_keys(where={"owner": username})]
@@ -67,7 +72,7 @@ def wipe_account_data(stores: Stores, username: str) -> WipeReport:
     blobs = stores.blobs.delete_prefix(f"{username}/")
     leases = 1 if stores.leases.get(username, _LEASE_SK) is not None else 0
     stores.leases.delete(username, _LEASE_SK)
-    qr = _delete_all(stores.qr, _qr_keys(stores.qr, username)) // 2
+    qr = _delete_all(stores.qr, _qr_keys(stores.qr, username)) // 2 if qr_flows else 0
     return WipeReport(messages=messages, media=media, blobs=blobs, leases=leases, qr=qr)
 
 

@@ -31,6 +31,18 @@ _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _PAGE = 500
 
 
+def _successor(prefix: str) -> str | None:
+    """The least string above every string that starts with `prefix` (None: none)."""
+    if not prefix:
+        return None
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:  # surrogates cannot be encoded: the next scalar value
+        last = 0xE000
+    if last > 0x10FFFF:
+        return _successor(prefix[:-1])
+    return prefix[:-1] + chr(last)
+
+
 class SqliteDatabase:
     """A SQLite file shared by several tables; hands out one connection per thread."""
 
@@ -187,8 +199,15 @@ class SqliteItemTable(ItemTable):
         # [prefix, prefix with its last character incremented) is exactly the pks that
         # start with prefix (binary collation: UTF-8 order is code point order), read
         # off the primary key. Keyset pages: the caller may delete between them.
-        bounds = " AND pk >= ? AND pk < ?" if prefix else ""
-        args: list[Any] = [prefix, prefix[:-1] + chr(ord(prefix[-1]) + 1)] if prefix else []
+        upper = _successor(prefix)
+        bounds = " AND pk >= ?" if prefix else ""
+        args: list[Any] = [prefix] if prefix else []
+        if upper is not None:
+            bounds += " AND pk < ?"
+            args.append(upper)
+        elif prefix:
+            bounds += " AND substr(pk, 1, ?) = ?"
+            args += [len(prefix), prefix]
         after: tuple[str, str] | None = None
         while True:
             sql = f"SELECT pk, sk FROM {self._name} WHERE 1{bounds}{conditions}"
