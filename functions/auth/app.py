@@ -120,6 +120,10 @@ class LogoutOut(BaseModel):
         description="Cached messages, dialog lists, sync state, media index and files of "
         "this username were deleted (false with keep_data=true)"
     )
+    data_remaining: bool = Field(
+        description="Deleting ran out of time and part of the data is still stored: send "
+        "the same request again (a very large cache on AWS)"
+    )
     message: str
 
 
@@ -144,6 +148,7 @@ async def logout(
         "status": "logged_out",
         "telegram_logged_out": result.telegram_logged_out,
         "data_deleted": result.data_deleted,
+        "data_remaining": result.data_remaining,
         "message": result.message,
     }
 

@@ -95,6 +95,7 @@ def test_a_second_logout_is_the_same_answer(driver: Driver, sim: SimulatedTelegr
             "status",
             "telegram_logged_out",
             "data_deleted",
+            "data_remaining",
             "message",
         }
     )
@@ -125,3 +126,31 @@ def test_keep_data_keeps_caches_and_binding_but_drops_tokens(
 def test_a_bad_keep_data_is_a_clear_400(driver: Driver, value: str) -> None:
     reply = driver.logout(USER, keep_data=value)
     assert reply.status == 400 and "keep_data" in reply.body["detail"]
+
+
+def test_a_logout_out_of_time_asks_to_be_sent_again_and_the_next_finishes(
+    driver: Driver,
+    sim: SimulatedTelegram,
+    stores: Stores,
+    flow_settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """GIVEN a cache larger than one delete batch and a wipe budget already spent
+    WHEN the user logs out THEN 200 with data_remaining=true and a message to send it
+    again; the same request then deletes the rest (data_deleted=true, nothing left)."""
+    from tgscraper.auth import logout
+
+    _login(driver, sim, USER)
+    _seed(stores, USER)
+    stores.messages.put_many({"pk": f"msg#{USER}#1", "sk": f"{i:05d}"} for i in range(1_200))
+    monkeypatch.setattr(logout, "WIPE_SECONDS", -1.0)
+
+    first = driver.logout(USER)
+
+    assert first.status == 200, first.body
+    assert first.body["data_deleted"] is False and first.body["data_remaining"] is True
+    assert "send the same request again" in first.body["message"]
+    monkeypatch.setattr(logout, "WIPE_SECONDS", 10.0)
+    second = driver.logout(USER)
+    assert second.body["data_deleted"] is True and second.body["data_remaining"] is False
+    assert mentions(dump(flow_settings), USER) == []

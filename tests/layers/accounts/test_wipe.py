@@ -125,3 +125,19 @@ def test_a_wipe_from_inside_a_login_can_spare_the_login_flows(stores: Stores) ->
     assert report.qr == 0 and report.messages == 6
     assert [key for key in stores.qr.scan_keys() if key[1] == "state"] != []
     assert list(stores.messages.scan_keys("msg#alice#")) == []
+
+
+def test_a_wipe_out_of_time_says_so_and_the_next_one_finishes(stores: Stores) -> None:
+    """GIVEN a cache larger than one batch WHEN wiped with a deadline already passed
+    THEN it stops after a batch and reports complete=False; wiped again without one,
+    nothing of alice is left and it reports complete."""
+    _fill(stores, "alice", "secret")
+    stores.messages.put_many({"pk": f"msg#alice#{i % 3}", "sk": f"{i:05d}"} for i in range(1_200))
+
+    first = wipe_account_data(stores, "alice", deadline=time.monotonic() - 1)
+
+    assert first.complete is False
+    assert list(stores.messages.scan_keys("msg#alice#")) != []
+    second = wipe_account_data(stores, "alice")
+    assert second.complete is True
+    assert [k for k in _keys(stores) if "alice" in k[1] or k[0] == "messages"] == []

@@ -23,6 +23,7 @@ whole table): acceptable for a rare, user-initiated logout, not for a request pa
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -52,28 +53,43 @@ class WipeReport:
     leases: int
     qr: int
     """Login flows."""
+    complete: bool = True
+    """False: the deadline passed first; wiping again deletes the rest."""
 
 
-def wipe_account_data(stores: Stores, username: str, *, qr_flows: bool = True) -> WipeReport:
+def wipe_account_data(
+    stores: Stores, username: str, *, qr_flows: bool = True, deadline: float | None = None
+) -> WipeReport:
     """Delete every cached item and blob of `username`; idempotent (a second wipe
-    deletes nothing). Raises StorageError when a backend fails midway: running it again
-    finishes the job. Synchronous (many storage calls): from async code, run it in a
-    worker thread.
+    deletes nothing more). Raises StorageError when a backend fails midway: running it
+    again finishes the job. Synchronous (many storage calls): from async code, run it
+    in a worker thread.
 
     qr_flows=False leaves the username's login flows alone: a login that has just
     succeeded under another Telegram account wipes the old account's data from inside
-    its own flow, whose status must stay readable ("success")."""
+    its own flow, whose status must stay readable ("success").
+
+    deadline (time.monotonic()): stop between batches once it has passed and report
+    `complete=False` (a Lambda must answer before its timeout; a large cache on
+    DynamoDB is thousands of 25-key batches). The small places go first, the message
+    cache last."""
     username = validate_username(username)
-    messages = _delete_all(stores.messages, _message_keys(stores.messages, username))
-    media_ids = [pk for pk, sk in stores.media.scan_keys(where={"owner": username})]
-    # The download lease of an entry carries no owner: found through the entry's uuid.
-    media_keys = ((pk, sk) for pk in media_ids for sk in (_MEDIA_SK, _DOWNLOAD_SK))
-    media = _delete_all(stores.media, media_keys) // 2
-    blobs = stores.blobs.delete_prefix(f"{username}/")
     leases = 1 if stores.leases.get(username, _LEASE_SK) is not None else 0
     stores.leases.delete(username, _LEASE_SK)
-    qr = _delete_all(stores.qr, _qr_keys(stores.qr, username)) // 2 if qr_flows else 0
-    return WipeReport(messages=messages, media=media, blobs=blobs, leases=leases, qr=qr)
+    qr, done = _delete_all(stores.qr, _qr_keys(stores.qr, username) if qr_flows else (), deadline)
+    media_ids = [pk for pk, _ in stores.media.scan_keys(where={"owner": username})]
+    # The download lease of an entry carries no owner: found through the entry's uuid.
+    media_keys = ((pk, sk) for pk in media_ids for sk in (_MEDIA_SK, _DOWNLOAD_SK))
+    media, done = _delete_all(stores.media, media_keys, deadline) if done else (0, False)
+    blobs = stores.blobs.delete_prefix(f"{username}/") if done else 0
+    messages, done = (
+        _delete_all(stores.messages, _message_keys(stores.messages, username), deadline)
+        if done
+        else (0, False)
+    )
+    return WipeReport(
+        messages=messages, media=media // 2, blobs=blobs, leases=leases, qr=qr // 2, complete=done
+    )
 
 
 def _message_keys(table: ItemTable, username: str) -> Iterator[tuple[str, str]]:
@@ -91,12 +107,16 @@ def _qr_keys(table: ItemTable, username: str) -> Iterator[tuple[str, str]]:
         yield from ((pk, QR_STATE_SK), (pk, "lock"))
 
 
-def _delete_all(table: ItemTable, keys: Iterable[tuple[str, str]]) -> int:
+def _delete_all(
+    table: ItemTable, keys: Iterable[tuple[str, str]], deadline: float | None
+) -> tuple[int, bool]:
     """Delete in batches as the keys come (a scan may still be paging); returns how
-    many keys were asked for."""
+    many keys were deleted and whether all were (False: the deadline passed)."""
     count = 0
     iterator = iter(keys)
     while batch := list(itertools.islice(iterator, _BATCH)):
         table.delete_many(batch)
         count += len(batch)
-    return count
+        if deadline is not None and time.monotonic() >= deadline:
+            return count, next(iterator, None) is None
+    return count, True

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -28,9 +29,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("tgscraper.auth")
 
-TELEGRAM_SECONDS = 10.0
-"""Budget for reaching Telegram (lease, connect, auth.logOut): well inside the auth
-function's 20 s, so the local part always runs."""
+TELEGRAM_SECONDS = 6.0
+"""Budget for reaching Telegram (lease, connect, auth.logOut)."""
+WIPE_SECONDS = 10.0
+"""Budget for deleting cached data; what is left is deleted by the next call. Both
+budgets together stay inside the auth Lambda's 20 s timeout."""
 
 
 @dataclass(frozen=True)
@@ -40,6 +43,9 @@ class LogoutResult:
     """The auth key no longer works at Telegram (logged out now or already invalid).
     False when there was no session, or Telegram could not be reached."""
     data_deleted: bool
+    """Every cached item and file of the username is gone (False with keep_data)."""
+    data_remaining: bool = False
+    """The wipe ran out of time: part of the data is still stored; call again."""
     telegram_error: str | None = None
 
     @property
@@ -53,11 +59,12 @@ class LogoutResult:
                 f"The session is deleted, but Telegram was not told ({self.telegram_error}): "
                 "end it under Settings > Devices on your phone"
             )
-        tail = (
-            "cached data deleted"
-            if self.data_deleted
-            else "cached data kept (it stays bound to this Telegram account)"
-        )
+        if self.data_deleted:
+            tail = "cached data deleted"
+        elif self.data_remaining:
+            tail = "part of the cached data is still stored: send the same request again"
+        else:
+            tail = "cached data kept (it stays bound to this Telegram account)"
         return f"{head}; access tokens revoked; {tail}"
 
 
@@ -67,8 +74,10 @@ async def log_out(container: Container, username: str, *, keep_data: bool) -> Lo
     telegram_ok, error = False, None
     if had_session:
         telegram_ok, error = await _telegram_log_out(container, username)
-    await asyncio.to_thread(_forget_locally, container, username, keep_data)
-    return LogoutResult(had_session, telegram_ok, not keep_data, error)
+    complete = await asyncio.to_thread(_forget_locally, container, username, keep_data)
+    deleted = not keep_data and complete
+    remaining = not keep_data and not complete
+    return LogoutResult(had_session, telegram_ok, deleted, remaining, error)
 
 
 async def _telegram_log_out(container: Container, username: str) -> tuple[bool, str | None]:
@@ -87,7 +96,8 @@ async def _telegram_log_out(container: Container, username: str) -> tuple[bool, 
     return True, None
 
 
-def _forget_locally(container: Container, username: str, keep_data: bool) -> None:
+def _forget_locally(container: Container, username: str, keep_data: bool) -> bool:
+    """Session, tokens (and binding), data; False when data is left (out of time)."""
     stores = container.stores
     stores.sessions.delete(username)
     accounts = AccountStore(stores.accounts)
@@ -95,9 +105,10 @@ def _forget_locally(container: Container, username: str, keep_data: bool) -> Non
         # The kept caches stay bound to this Telegram account: only the tokens go.
         for token in accounts.tokens(username):
             accounts.revoke(username, token.id)
-        return
+        return True
     accounts.forget(username)
-    report = wipe_account_data(stores, username)
+    deadline = time.monotonic() + WIPE_SECONDS
+    report = wipe_account_data(stores, username, deadline=deadline)
     log.info(
         "logout of %s: deleted %d cached items, %d media entries, %d files",
         username,
@@ -105,3 +116,4 @@ def _forget_locally(container: Container, username: str, keep_data: bool) -> Non
         report.media,
         report.blobs,
     )
+    return report.complete
