@@ -49,6 +49,7 @@ SPEC_ROUTES = {
     ("DELETE", "/api/v3/auth/qr/{token}"): "AuthFunction",
     ("POST", "/api/v3/auth/qr/{token}/2fa"): "AuthFunction",
     ("GET", "/api/v3/auth/qr/{token}/qr.svg"): "AuthFunction",
+    ("DELETE", "/api/v3/auth/session"): "AuthFunction",
     ("GET", "/login"): "AuthFunction",
     ("GET", "/api/v3/auth/tokens"): "AuthFunction",
     ("POST", "/api/v3/auth/tokens"): "AuthFunction",
@@ -91,6 +92,10 @@ TELEGRAM = {"ssm:TelegramCredentials": SSM_CREDS, "kms:via-ssm": KMS}
 # Write access to the sessions table restricted by dynamodb:Attributes (see template).
 SESSIONS_ENTITY_CACHE = "SessionsTable[entity cache attributes]"
 ENTITY_CACHE_WRITE = frozenset({"dynamodb:PutItem", "dynamodb:BatchWriteItem"})
+# BatchWriteItem restricted to the key attributes: deletes only (logout's wipe).
+KEYS_ONLY = "[keys only]"
+DELETE_BY_KEY = frozenset({"dynamodb:BatchWriteItem"})
+SCAN = frozenset({"dynamodb:Scan"})
 LEASE = {"LeasesTable": frozenset({"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"})}
 # Token mode: a data request's bearer token (lookup + listing item) and binding, by key.
 ACCOUNTS_READ = {"AccountsTable": frozenset({"dynamodb:GetItem"})}
@@ -107,7 +112,20 @@ EXPECTED_GRANTS: dict[str, dict[str, frozenset[str]]] = {
         # One GetItem of the token's lookup item, nothing else (token mode).
         "AccountsTable": frozenset({"dynamodb:GetItem"}),
     },
-    "AuthFunction": {"SessionsTable": RW, "QrTable": RW, "AccountsTable": ACCOUNTS_RW, **TELEGRAM},
+    "AuthFunction": {
+        "SessionsTable": RW,
+        "QrTable": RW | SCAN,
+        # Logout: auth.logOut under the lease, tokens dropped, the account's data wiped.
+        **LEASE,
+        "AccountsTable": ACCOUNTS_RW,
+        "MessagesTable": SCAN,
+        "MediaTable": SCAN,
+        f"MessagesTable{KEYS_ONLY}": DELETE_BY_KEY,
+        f"MediaTable{KEYS_ONLY}": DELETE_BY_KEY,
+        "MediaBucket": frozenset({"s3:ListBucket"}),
+        "MediaBucket/*": frozenset({"s3:DeleteObject"}),
+        **TELEGRAM,
+    },
     "DialogsFunction": {
         "SessionsTable": READ,
         **ACCOUNTS_READ,
@@ -181,9 +199,12 @@ def _grants(fn: str) -> dict[str, frozenset[str]]:
         if "ssm:TelegramCredentials" in names:
             assert len(names) == 2, "exactly the two Telegram credential parameters"
             names = ["ssm:TelegramCredentials"]
-        if attribute_allow_list(st) is not None:
-            assert names == ["SessionsTable"]
+        allowed = attribute_allow_list(st)
+        if allowed is not None and names == ["SessionsTable"]:
             names = [SESSIONS_ENTITY_CACHE]
+        elif allowed is not None:
+            assert allowed == {"pk", "sk"}, "outside the sessions table: keys only (deletes)"
+            names = [f"{name}{KEYS_ONLY}" for name in names]
         for name in names:
             grants.setdefault(name, set()).update(actions)
     return {k: frozenset(v) for k, v in grants.items()}

@@ -2,8 +2,9 @@
 
 GIVEN one moto account with the template's tables and bucket, and the simulated Telegram,
 WHEN a user logs in, searches dialogs, lists folders, reads a channel's history and
-downloads a small and a large file (first from Telegram, then from the store) by
-replaying the events/ samples through each Lambda handler,
+downloads a small and a large file (first from Telegram, then from the store), then
+logs out (the account's data wiped), by replaying the events/ samples through each
+Lambda handler,
 THEN each DynamoDB/S3 request each function sent (operation, table or bucket, attribute
 names) is allowed by that function's statements, attribute conditions included; a role
 missing a permission would fail the deployed function exactly there.
@@ -26,6 +27,7 @@ import pytest
 
 from local.simtg import SimulatedTelegram, World
 from tests.support import template_policy as tp
+from tests.support.store_dump import dump, mentions
 from tgscraper.config import Settings
 from tgscraper.container import Container
 from tgscraper.media.index import media_uuid
@@ -49,6 +51,8 @@ _S3_ACTIONS: dict[str, list[tuple[str, str]]] = {
     "UploadPart": [("s3:PutObject", "/*")],
     "CompleteMultipartUpload": [("s3:PutObject", "/*")],
     "AbortMultipartUpload": [("s3:AbortMultipartUpload", "/*")],
+    "ListObjectsV2": [("s3:ListBucket", "")],
+    "DeleteObjects": [("s3:DeleteObject", "/*")],
 }
 
 
@@ -180,6 +184,7 @@ def test_every_call_of_a_whole_session_is_allowed_by_the_functions_role(
     invoke: Callable[[str, str, dict[str, Any]], dict[str, Any]],
     recorder: Recorder,
     world: World,
+    aws_settings: Settings,
 ) -> None:
     sim: SimulatedTelegram = invoke.sim  # type: ignore[attr-defined]
     channel = next(d for d in world.dialogs if d.kind == "channel")
@@ -239,6 +244,12 @@ def test_every_call_of_a_whole_session_is_allowed_by_the_functions_role(
             reply = invoke("files", "FilesFunction", event)
             assert reply["statusCode"] == 200, reply["body"][:200]
 
+    # Logout: auth.logOut under the lease, then the account's tokens and data wiped.
+    reply = invoke("auth", "AuthFunction", _event("auth_logout.json"))
+    assert reply["statusCode"] == 200, reply["body"]
+    assert _body(reply)["telegram_logged_out"] and _body(reply)["data_deleted"]
+    assert mentions(dump(aws_settings), USER) == []
+
     calls = recorder.calls
     assert "InfoFunction" not in calls
     assert {"AuthFunction", "DialogsFunction", "HistoryFunction", "FilesFunction"} <= set(calls)
@@ -260,5 +271,10 @@ def test_every_call_of_a_whole_session_is_allowed_by_the_functions_role(
         if fn != "AuthFunction"
         for c in fn_calls
     )
+    auth = {(c.action, c.resource) for c in calls["AuthFunction"]}
+    assert ("dynamodb:Scan", "MessagesTable") in auth and (
+        "s3:DeleteObject",
+        "MediaBucket/*",
+    ) in auth
     history_calls = set(calls["HistoryFunction"])
     assert any(c.resource == "MediaTable" for c in history_calls)  # media indexed

@@ -1,4 +1,5 @@
-"""Auth endpoints: QR login (start, poll, 2FA, cancel), the QR picture and a login page.
+"""Auth endpoints: QR login (start, poll, 2FA, cancel), the QR picture, a login page
+and logout.
 
 Transport only: every route calls one AuthService method (tgscraper.auth.service) and
 shapes its answer. The flow's state lives in the QR store, so each request may land on
@@ -21,6 +22,7 @@ from tgscraper.api.app_factory import create_app
 from tgscraper.api.deps import ContainerDep, IdentityDep, UsernameDep
 from tgscraper.api.openapi import ErrorBody, error_responses
 from tgscraper.auth.deps import AuthServiceDep, RequesterDep
+from tgscraper.auth.logout import log_out
 from tgscraper.auth.page import LOGIN_PAGE_HEADERS, login_page_html
 from tgscraper.auth.qr_image import qr_svg
 from tgscraper.auth.status import QrStatus
@@ -141,6 +143,50 @@ def _status(status: QrStatus) -> dict[str, Any]:
 def cancel_qr(service: AuthServiceDep, token: str = Token) -> Any:
     service.cancel(token)
     return {"status": "cancelled", "message": "QR login cancelled; an existing session is kept"}
+
+
+class LogoutOut(BaseModel):
+    status: Literal["logged_out"]
+    telegram_logged_out: bool = Field(
+        description="The session's key no longer works at Telegram (auth.logOut answered, "
+        "or the key was already revoked); false when no session was stored or Telegram "
+        "could not be reached (the local logout happened anyway)"
+    )
+    data_deleted: bool = Field(
+        description="Cached messages, dialog lists, sync state, media index and files of "
+        "this username were deleted (false with keep_data=true)"
+    )
+    data_remaining: bool = Field(
+        description="Deleting ran out of time and part of the data is still stored: send "
+        "the same request again (a very large cache on AWS)"
+    )
+    message: str
+
+
+@router.delete(
+    "/api/v3/auth/session",
+    response_model=LogoutOut,
+    responses=error_responses(400, 401, 503),
+    summary="Log out: end the Telegram session and delete this account's data",
+    description="Idempotent: a second call answers the same shape. Access tokens are "
+    "always revoked; with keep_data=true the caches (and the username's binding to its "
+    "Telegram account) are kept.",
+)
+async def logout(
+    container: ContainerDep,
+    username: IdentityDep,
+    keep_data: Annotated[
+        bool, Query(description="Keep the cached messages, dialogs and files")
+    ] = False,
+) -> Any:
+    result = await log_out(container, username, keep_data=keep_data)
+    return {
+        "status": "logged_out",
+        "telegram_logged_out": result.telegram_logged_out,
+        "data_deleted": result.data_deleted,
+        "data_remaining": result.data_remaining,
+        "message": result.message,
+    }
 
 
 @router.get(

@@ -137,6 +137,12 @@ class RecordingTable(ItemTable):
         self.inner.delete_many(batch)
         self._faults.record(self.name, "delete_many", batch)
 
+    def scan_keys(
+        self, *pk_prefixes: str, where: Mapping[str, str | int] | None = None
+    ) -> Iterator[tuple[str, str]]:
+        self._faults.check(self.name, "scan_keys")
+        return self.inner.scan_keys(*pk_prefixes, where=where)
+
 
 class _RecordingWriter(BlobWriter):
     def __init__(self, inner: BlobWriter, key: str, faults: Faults) -> None:
@@ -174,6 +180,11 @@ class RecordingBlobs(BlobStore):
     def delete(self, key: str) -> None:
         self.inner.delete(key)
         self._faults.record("blobs", "delete", key)
+
+    def delete_prefix(self, prefix: str) -> int:
+        removed = self.inner.delete_prefix(prefix)
+        self._faults.record("blobs", "delete_prefix", prefix)
+        return removed
 
     def presigned_url(
         self,

@@ -181,7 +181,7 @@ def _replay_all() -> None:
 
     steps = [
         _authorizer, _authorizer_token_mode, _info, _auth, _dialogs, _history_and_files,
-        _sync, _threads,
+        _sync, _threads, _logout,
     ]  # fmt: skip
     state: dict[str, Any] = {"world": world, "sim": sim, "wire": wire}
     for step in steps:
@@ -588,6 +588,36 @@ def _sync(state: dict[str, Any]) -> None:
         (r["statusCode"] == 200, f"status {r['statusCode']}, want 200"),
         (report.get("synced") is True, "the report does not know the sync"),
         (report.get("messages_cached", 0) > 0, "the report counts no cached message"),
+    )  # fmt: skip
+
+
+def _logout(state: dict[str, Any]) -> None:
+    """Last: log out (Telegram told, data wiped), again (the same answer), then the
+    history sample is a 401."""
+    fn = "AuthFunction"
+    module, handler = load_handler(fn)
+    replies = []
+    for _ in range(2):
+        state["wire"](module)
+        replies.append(invoke(handler, event("auth_logout.json")))
+    first, second = (body_of(r) if r["statusCode"] == 200 else {} for r in replies)
+    check(
+        "auth_logout.json", fn, replies[0],
+        (replies[0]["statusCode"] == 200, f"status {replies[0]['statusCode']}, want 200"),
+        (first.get("telegram_logged_out") is True, f"Telegram not told: {first}"),
+        (first.get("data_deleted") is True, f"data kept: {first}"),
+    )  # fmt: skip
+    check(
+        "auth_logout.json (again)", fn, replies[1],
+        (replies[1]["statusCode"] == 200, f"status {replies[1]['statusCode']}, want 200"),
+        (set(second) == set(first), f"another shape: {second}"),
+    )  # fmt: skip
+    history_module, history = load_handler("HistoryFunction")
+    state["wire"](history_module)
+    r = invoke(history, event("history_get.json"))
+    check(
+        "history_get.json (after logout)", "HistoryFunction", r,
+        (r["statusCode"] == 401, f"status {r['statusCode']}, want 401"),
     )  # fmt: skip
 
 

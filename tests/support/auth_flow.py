@@ -21,6 +21,7 @@ from tgscraper.container import Container
 from tgscraper.storage.factory import Stores, build_aws_stores, build_embedded_stores
 
 QR = "/api/v3/auth/qr"
+SESSION = "/api/v3/auth/session"
 PASSWORD = "correct horse battery staple"
 
 
@@ -103,7 +104,19 @@ class Driver:
     def svg(self, token: str) -> Reply:
         return self.send("GET", f"{QR}/{token}/qr.svg")
 
-    def send(self, method: str, path: str, body: Any = None) -> Reply:
+    def logout(self, username: str, keep_data: str | None = None) -> Reply:
+        query = {} if keep_data is None else {"keep_data": keep_data}
+        return self.send("DELETE", SESSION, headers={"X-Telegram-Username": username}, query=query)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> Reply:
         raise NotImplementedError
 
 
@@ -111,9 +124,17 @@ class HttpDriver(Driver):
     def __init__(self, settings: Settings, sim: SimulatedTelegram) -> None:
         self._new = instances(settings, sim)
 
-    def send(self, method: str, path: str, body: Any = None) -> Reply:
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> Reply:
         kwargs: dict[str, Any] = {} if body is None else {"json": body}
-        response = self._new().request(method, path, **kwargs)
+        response = self._new().request(method, path, headers=headers, params=query, **kwargs)
         return Reply(
             response.status_code, _parse(response.headers, response.content), dict(response.headers)
         )
@@ -127,6 +148,7 @@ _ROUTE_EVENTS = {
     ("DELETE", f"{QR}/{{token}}"): "auth_cancel_qr.json",
     ("GET", f"{QR}/{{token}}/qr.svg"): "auth_qr_svg.json",
     ("GET", "/login"): "auth_login_page.json",
+    ("DELETE", SESSION): "auth_logout.json",
 }
 
 
@@ -148,7 +170,17 @@ class LambdaDriver(Driver):
         self.source_ip: str | None = None
         """Replaces the samples' requestContext.http.sourceIp when set."""
 
-    def send(self, method: str, path: str, body: Any = None) -> Reply:
+    def send(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        headers: dict[str, str] | None = None,
+        query: dict[str, str] | None = None,
+    ) -> Reply:
+        from urllib.parse import urlencode
+
         from functions.auth import app as auth_module
 
         token = path.split("/")[5] if path.startswith(QR + "/") else None
@@ -161,6 +193,10 @@ class LambdaDriver(Driver):
         if body is not None:
             event["body"] = json.dumps(body)
             event["isBase64Encoded"] = False
+        event["headers"].update({k.lower(): v for k, v in (headers or {}).items()})
+        if query:
+            event["rawQueryString"] = urlencode(query)
+            event["queryStringParameters"] = dict(query)
         auth_module.app.state.container = Container(
             self._settings,
             stores=fresh_stores(self._settings),

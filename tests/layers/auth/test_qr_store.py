@@ -95,11 +95,11 @@ class _Untouchable(ItemTable):
     """Any storage access fails the test."""
 
     def __getattribute__(self, name: str) -> Any:
-        if name in ("get", "put", "delete", "query", "put_many", "delete_many"):
+        if name in ("get", "put", "delete", "query", "put_many", "delete_many", "scan_keys"):
             raise AssertionError(f"storage accessed: {name}")
         return super().__getattribute__(name)
 
-    get = put = delete = query = put_many = delete_many = None  # type: ignore[assignment]
+    get = put = delete = query = put_many = delete_many = scan_keys = None  # type: ignore[assignment]
 
 
 def test_malformed_tokens_never_reach_the_table() -> None:

@@ -166,3 +166,70 @@ def test_concurrent_compare_and_set_increments_lose_no_update(table: ItemTable) 
     for t in threads:
         t.join()
     assert table.get("c", "n")["value"] == 40  # type: ignore[index]
+
+
+def test_scan_keys_finds_exactly_the_pks_with_a_prefix(table: ItemTable) -> None:
+    """GIVEN items of users "alice" and "alice2" (one expired) WHEN keys are scanned by
+    the prefix "msg#alice#" THEN only alice's come back, expired included (a wipe must
+    see everything stored), and no prefix means every key."""
+    past = int(time.time()) - 5
+    table.put_many(
+        [
+            {"pk": "msg#alice#1", "sk": "a", "v": 1},
+            {"pk": "msg#alice#1", "sk": "b", "v": 2},
+            {"pk": "msg#alice#22", "sk": "a", "expires_at": past},
+            {"pk": "msg#alice2#1", "sk": "a"},
+            {"pk": "cov#alice#1", "sk": "c"},
+            {"pk": "msg#alicf", "sk": "a"},
+        ]
+    )
+    assert sorted(table.scan_keys("msg#alice#")) == [
+        ("msg#alice#1", "a"),
+        ("msg#alice#1", "b"),
+        ("msg#alice#22", "a"),
+    ]
+    assert sorted(table.scan_keys("msg#alice#", "cov#alice#")) == [
+        ("cov#alice#1", "c"),
+        ("msg#alice#1", "a"),
+        ("msg#alice#1", "b"),
+        ("msg#alice#22", "a"),
+    ]
+    assert len(list(table.scan_keys())) == 6
+    assert list(table.scan_keys("nothing#")) == []
+
+
+def test_scan_keys_filters_on_attribute_values(table: ItemTable) -> None:
+    """GIVEN media-like entries of two owners WHEN scanned with where={"owner": ...}
+    THEN only that owner's keys come back (an integer attribute works too)."""
+    table.put_many(
+        [
+            {"pk": "u-1", "sk": "media", "owner": "alice", "n": 1},
+            {"pk": "u-2", "sk": "media", "owner": "alice2", "n": 1},
+            {"pk": "u-3", "sk": "media", "owner": "alice", "n": 2},
+            {"pk": "u-4", "sk": "other"},
+        ]
+    )
+    assert sorted(table.scan_keys(where={"owner": "alice"})) == [("u-1", "media"), ("u-3", "media")]
+    assert list(table.scan_keys(where={"owner": "alice", "n": 2})) == [("u-3", "media")]
+    assert list(table.scan_keys("u-2", where={"owner": "alice"})) == []
+
+
+def test_scan_keys_pages_through_many_items_while_the_caller_deletes(table: ItemTable) -> None:
+    """GIVEN more items than one page WHEN each scanned page is deleted as it comes
+    THEN every item is found once and the table ends empty of them."""
+    table.put_many({"pk": f"msg#bob#{i % 7}", "sk": f"{i:05d}"} for i in range(1_234))
+    seen = []
+    for key in table.scan_keys("msg#bob#"):
+        seen.append(key)
+        table.delete(*key)
+    assert len(seen) == len(set(seen)) == 1_234
+    assert list(table.scan_keys("msg#bob#")) == []
+
+
+def test_scan_keys_prefixes_ending_in_any_character(table: ItemTable) -> None:
+    """GIVEN pks ending in characters whose successor is special (a surrogate, the last
+    code point) WHEN scanned by those prefixes THEN exactly the matching pks."""
+    for pk in ("a\ud7ffz", "a\ue000", "b\U0010ffffq", "c"):
+        table.put({"pk": pk, "sk": "s"})
+    assert list(table.scan_keys("a\ud7ff")) == [("a\ud7ffz", "s")]
+    assert list(table.scan_keys("b\U0010ffff")) == [("b\U0010ffffq", "s")]

@@ -24,7 +24,8 @@ def account_guard(container: Container) -> AccountGuard:
     def wipe(username: str) -> None:
         from tgscraper.accounts.wipe import wipe_account_data
 
-        wipe_account_data(stores, username)
+        # The login being finished is one of the username's flows: spare it.
+        wipe_account_data(stores, username, qr_flows=False)
 
     return AccountGuard(
         AccountStore(stores.accounts), stores.sessions, container.settings.auth_mode, wipe

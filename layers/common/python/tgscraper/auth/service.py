@@ -24,6 +24,7 @@ Passwords and auth keys are never logged nor returned.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import time
@@ -312,7 +313,10 @@ class AuthService:
         try:
             if self._guard is not None and isinstance(user, types.User):
                 try:
-                    self._guard.admit(state.username, user.id, rebind=bool(state.rebind))
+                    # In a thread: moving a username wipes its data, seconds of storage.
+                    await asyncio.to_thread(
+                        self._guard.admit, state.username, user.id, rebind=bool(state.rebind)
+                    )
                 except AccountMismatch:
                     log.warning("QR login for %s refused: another Telegram account", state.username)
                     with contextlib.suppress(*NETWORK_ERRORS, tg_errors.RPCError):

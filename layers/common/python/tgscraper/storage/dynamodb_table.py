@@ -129,6 +129,40 @@ class DynamoItemTable(ItemTable):
                 return
             kwargs["ExclusiveStartKey"] = last
 
+    def scan_keys(
+        self, *pk_prefixes: str, where: Mapping[str, str | int] | None = None
+    ) -> Iterator[tuple[str, str]]:
+        names = {"#pk": "pk", "#sk": "sk"}
+        values: dict[str, Any] = {}
+        # An empty prefix matches every pk: no prefix condition at all then.
+        prefixes = [] if "" in pk_prefixes else pk_prefixes
+        for i, prefix in enumerate(prefixes):
+            values[f":p{i}"] = {"S": prefix}
+        parts = [" OR ".join(f"begins_with(#pk, :p{i})" for i in range(len(prefixes)))]
+        parts = [f"({parts[0]})"] if prefixes else []
+        for i, (name, value) in enumerate((where or {}).items()):
+            names[f"#w{i}"] = name
+            values[f":w{i}"] = self._ser.serialize(_to_dynamo(value))
+            parts.append(f"#w{i} = :w{i}")
+        kwargs: dict[str, Any] = {
+            "TableName": self.table_name,
+            "ProjectionExpression": "#pk, #sk",
+            "ExpressionAttributeNames": names,
+            # Consistent: a wipe right after a write must see it.
+            "ConsistentRead": True,
+        }
+        if parts:
+            kwargs["FilterExpression"] = " AND ".join(parts)
+            kwargs["ExpressionAttributeValues"] = values
+        while True:
+            resp = self._call("scan", **kwargs)
+            for raw in resp.get("Items", []):
+                yield raw["pk"]["S"], raw["sk"]["S"]
+            last = resp.get("LastEvaluatedKey")
+            if not last:
+                return
+            kwargs["ExclusiveStartKey"] = last
+
     # -- writes ------------------------------------------------------------------------
     def put(
         self,

@@ -127,6 +127,26 @@ class FolderBlobStore(BlobStore):
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def delete_prefix(self, prefix: str) -> int:
+        if not prefix.endswith("/"):
+            raise ValueError("a blob prefix ends with '/'")
+        folder = self._path(prefix[:-1])
+        # Never follow a link out of the folder: only a real directory under the root.
+        if folder.is_symlink() or not folder.is_dir():
+            return 0
+        if not folder.resolve().is_relative_to(self.root.resolve()):
+            raise ValueError("invalid blob prefix")
+        removed = 0
+        for path in sorted(folder.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            if path.is_dir() and not path.is_symlink():
+                path.rmdir()
+                continue
+            if not path.name.startswith("."):
+                removed += 1  # a stored object, not a writer's temporary file
+            path.unlink(missing_ok=True)
+        folder.rmdir()
+        return removed
+
     def remove_stray_parts(self) -> list[Path]:
         """Delete temporary files of writers that died (kill -9, power loss); returns them."""
         if not self.root.is_dir():

@@ -88,6 +88,20 @@ class ItemTable(ABC):
     def delete_many(self, keys: Iterable[tuple[str, str]]) -> None:
         """Unconditional batch delete."""
 
+    @abstractmethod
+    def scan_keys(
+        self, *pk_prefixes: str, where: Mapping[str, str | int] | None = None
+    ) -> Iterator[tuple[str, str]]:
+        """(pk, sk) of every stored item whose pk starts with one of `pk_prefixes` (any
+        pk when none is given) and, with `where`, whose attributes equal those values.
+
+        For maintenance that must find everything (wiping an account), so items past
+        their expires_at but not yet removed are included. Cost: SQLite reads a key
+        range per prefix (a `where` reads the items of those ranges); DynamoDB runs one
+        Scan, which reads and bills the WHOLE table whatever matches (filters apply
+        after the read): fine for a rare logout, never on a request path.
+        """
+
 
 class BlobWriter(ABC):
     """An upload in progress: invisible to readers until `commit()`."""
@@ -120,6 +134,13 @@ class BlobStore(ABC):
 
     @abstractmethod
     def delete(self, key: str) -> None: ...
+
+    @abstractmethod
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under `prefix`, a folder-like "<part>/" (so "alice/"
+        never reaches "alice2/..."); returns how many. Uploads in progress under it may
+        fail. Cost: S3 lists and deletes 1000 keys per request pair; the folder store
+        removes one directory."""
 
     def presigned_url(
         self,

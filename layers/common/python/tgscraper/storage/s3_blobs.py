@@ -146,6 +146,33 @@ class S3BlobStore(BlobStore):
         except Exception as exc:
             raise _s3_error("delete_object", exc, self.bucket, self._env) from exc
 
+    def delete_prefix(self, prefix: str) -> int:
+        if not prefix.endswith("/") or len(prefix) < 2:
+            raise ValueError("a blob prefix ends with '/'")
+        removed = 0
+        try:
+            pages = self._client.get_paginator("list_objects_v2")
+            for page in pages.paginate(Bucket=self.bucket, Prefix=prefix):
+                keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+                if not keys:
+                    continue
+                # A page is at most 1000 keys: DeleteObjects' own limit.
+                resp = self._client.delete_objects(
+                    Bucket=self.bucket, Delete={"Objects": keys, "Quiet": True}
+                )
+                if resp.get("Errors"):
+                    first = resp["Errors"][0]
+                    raise StorageError(
+                        f"S3 bucket '{self.bucket}' kept {len(resp['Errors'])} object(s) "
+                        f"under {prefix!r}: {first.get('Code')}"
+                    )
+                removed += len(keys)
+        except StorageError:
+            raise
+        except Exception as exc:
+            raise _s3_error("delete_objects", exc, self.bucket, self._env) from exc
+        return removed
+
     def presigned_url(
         self,
         key: str,

@@ -31,6 +31,18 @@ _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _PAGE = 500
 
 
+def _successor(prefix: str) -> str | None:
+    """The least string above every string that starts with `prefix` (None: none)."""
+    if not prefix:
+        return None
+    last = ord(prefix[-1]) + 1
+    if 0xD800 <= last <= 0xDFFF:  # surrogates cannot be encoded: the next scalar value
+        last = 0xE000
+    if last > 0x10FFFF:
+        return _successor(prefix[:-1])
+    return prefix[:-1] + chr(last)
+
+
 class SqliteDatabase:
     """A SQLite file shared by several tables; hands out one connection per thread."""
 
@@ -168,6 +180,47 @@ class SqliteItemTable(ItemTable):
         if keys:
             with self._transaction() as conn:
                 conn.executemany(f"DELETE FROM {self._name} WHERE pk=? AND sk=?", keys)
+
+    def scan_keys(
+        self, *pk_prefixes: str, where: Mapping[str, str | int] | None = None
+    ) -> Iterator[tuple[str, str]]:
+        conditions, values = [], []
+        for name, value in (where or {}).items():
+            if not _NAME_RE.fullmatch(name):
+                raise ValueError(f"invalid attribute name {name!r}")
+            conditions.append(f" AND json_extract(data, '$.{name}') = ?")
+            values.append(value)
+        for prefix in pk_prefixes or ("",):
+            yield from self._scan_range(prefix, "".join(conditions), values)
+
+    def _scan_range(
+        self, prefix: str, conditions: str, values: list[Any]
+    ) -> Iterator[tuple[str, str]]:
+        # [prefix, prefix with its last character incremented) is exactly the pks that
+        # start with prefix (binary collation: UTF-8 order is code point order), read
+        # off the primary key. Keyset pages: the caller may delete between them.
+        upper = _successor(prefix)
+        bounds = " AND pk >= ?" if prefix else ""
+        args: list[Any] = [prefix] if prefix else []
+        if upper is not None:
+            bounds += " AND pk < ?"
+            args.append(upper)
+        elif prefix:
+            bounds += " AND substr(pk, 1, ?) = ?"
+            args += [len(prefix), prefix]
+        after: tuple[str, str] | None = None
+        while True:
+            sql = f"SELECT pk, sk FROM {self._name} WHERE 1{bounds}{conditions}"
+            page_args = [*args, *values]
+            if after is not None:
+                sql += " AND (pk, sk) > (?, ?)"
+                page_args += after
+            rows = self._conn().execute(f"{sql} ORDER BY pk, sk LIMIT {_PAGE}", page_args)
+            keys = [(str(pk), str(sk)) for pk, sk in rows.fetchall()]
+            yield from keys
+            if len(keys) < _PAGE:
+                return
+            after = keys[-1]
 
     # -- maintenance (the embedded sweep; not part of the ItemTable port) ---------------
     @property
