@@ -37,6 +37,7 @@ NAMES = {
     "QR_TABLE": "e2e-qr",
     "MESSAGES_TABLE": "e2e-messages",
     "MEDIA_TABLE": "e2e-media",
+    "ACCOUNTS_TABLE": "e2e-accounts",
     "MEDIA_BUCKET": "e2e-media-bucket",
 }
 TIMEOUT = httpx.Timeout(20.0)
@@ -163,8 +164,8 @@ def _scan(dynamodb: Any, table: str) -> list[dict[str, Any]]:
 
 def test_aws_mode_end_to_end_over_http_and_a_restart(world: World) -> None:
     created = _aws_init(world)
-    assert created.count("created table ") == 5 and "created bucket " in created
-    assert _aws_init(world).count("exists: ") == 6  # idempotent
+    assert created.count("created table ") == 6 and "created bucket " in created
+    assert _aws_init(world).count("exists: ") == 7  # idempotent
 
     runner = world.start_runner()
     sim = SimulatedTelegram.demo()  # the same seeded demo world the runner serves
@@ -211,6 +212,10 @@ def test_aws_mode_end_to_end_over_http_and_a_restart(world: World) -> None:
     )["Item"]
     assert login["auth_key"]["B"]
     assert _scan(dynamodb, NAMES["QR_TABLE"]), "the QR login flow was stored"
+    binding = dynamodb.get_item(
+        TableName=NAMES["ACCOUNTS_TABLE"], Key={"pk": {"S": f"user#{USER}"}, "sk": {"S": "binding"}}
+    )["Item"]
+    assert int(binding["tg_user_id"]["N"]) > 0, "the username is bound to its Telegram account"
     cached = _scan(dynamodb, NAMES["MESSAGES_TABLE"])
     assert len(cached) >= len(world_messages)
     assert any(uuid in json.dumps(item) for item in _scan(dynamodb, NAMES["MEDIA_TABLE"]))
