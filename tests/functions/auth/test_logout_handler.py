@@ -142,7 +142,7 @@ def test_a_logout_out_of_time_asks_to_be_sent_again_and_the_next_finishes(
     from tgscraper.auth import logout
 
     _login(driver, sim, USER)
-    _seed(stores, USER)
+    token = _seed(stores, USER)
     stores.messages.put_many({"pk": f"msg#{USER}#1", "sk": f"{i:05d}"} for i in range(1_200))
     monkeypatch.setattr(logout, "WIPE_SECONDS", -1.0)
 
@@ -151,7 +151,13 @@ def test_a_logout_out_of_time_asks_to_be_sent_again_and_the_next_finishes(
     assert first.status == 200, first.body
     assert first.body["data_deleted"] is False and first.body["data_remaining"] is True
     assert "send the same request again" in first.body["message"]
+    # While data is left the username is not free (no other account may take it and
+    # find the rest) and its token still works, so the same request can be repeated.
+    accounts = AccountStore(stores.accounts)
+    assert accounts.bound_user_id(USER) == sim.world.me.id
+    assert accounts.resolve(token) is not None
     monkeypatch.setattr(logout, "WIPE_SECONDS", 10.0)
     second = driver.logout(USER)
     assert second.body["data_deleted"] is True and second.body["data_remaining"] is False
+    assert accounts.resolve(token) is None and accounts.bound_user_id(USER) is None
     assert mentions(dump(flow_settings), USER) == []

@@ -4,8 +4,9 @@ Order matters. Telegram first (`auth.logOut` makes the auth key useless to anyon
 copied it), through the app's client provider so the account lease is respected and the
 client is closed (lease released, session written back) before the session is deleted.
 A Telegram failure never stops the local logout: the answer says so and the stored key
-is deleted anyway. Then the session, then the account's tokens (and, unless the caches
-are kept, its binding), then its cached data (tgscraper.accounts.wipe).
+is deleted anyway. Then the session, then its cached data (tgscraper.accounts.wipe), then
+the account's tokens and binding, once the data is all gone (with keep_data: the tokens
+only).
 
 Idempotent: without a session Telegram is not called, the rest deletes nothing more.
 """
@@ -59,10 +60,13 @@ class LogoutResult:
                 f"The session is deleted, but Telegram was not told ({self.telegram_error}): "
                 "end it under Settings > Devices on your phone"
             )
+        if self.data_remaining:
+            return (
+                f"{head}; part of the cached data is still stored: send the same request "
+                "again (the access tokens work until it is all gone)"
+            )
         if self.data_deleted:
             tail = "cached data deleted"
-        elif self.data_remaining:
-            tail = "part of the cached data is still stored: send the same request again"
         else:
             tail = "cached data kept (it stays bound to this Telegram account)"
         return f"{head}; access tokens revoked; {tail}"
@@ -106,7 +110,6 @@ def _forget_locally(container: Container, username: str, keep_data: bool) -> boo
         for token in accounts.tokens(username):
             accounts.revoke(username, token.id)
         return True
-    accounts.forget(username)
     deadline = time.monotonic() + WIPE_SECONDS
     report = wipe_account_data(stores, username, deadline=deadline)
     log.info(
@@ -116,4 +119,9 @@ def _forget_locally(container: Container, username: str, keep_data: bool) -> boo
         report.media,
         report.blobs,
     )
+    if report.complete:
+        # Only now is the username free: while data is left its binding stays (another
+        # Telegram account cannot take the name and find the rest), and so do its tokens
+        # (the same request, sent again, finishes the job).
+        accounts.forget(username)
     return report.complete
