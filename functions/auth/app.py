@@ -169,8 +169,9 @@ class LogoutOut(BaseModel):
     responses=error_responses(400, 401, 503),
     summary="Log out: end the Telegram session and delete this account's data",
     description="Idempotent: a second call answers the same shape. Access tokens are "
-    "always revoked; with keep_data=true the caches (and the username's binding to its "
-    "Telegram account) are kept.",
+    "revoked once the data is all deleted (data_remaining=true: they still work, send the "
+    "request again); with keep_data=true the caches (and the username's binding to its "
+    "Telegram account) are kept and the tokens revoked.",
 )
 async def logout(
     container: ContainerDep,
